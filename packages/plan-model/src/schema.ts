@@ -1,0 +1,46 @@
+import type { Section } from '@accord/protocol';
+import type { ValueRoot } from '@accord/plan-calc';
+
+/** Version of the document layout written by this code; stored in `meta.schemaVersion`. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Every root type of the plan document and the section that owns it. A root belongs to one
+ * section so that the server can authorise an update by the roots it touches.
+ * Value roots hold numbers keyed by `rowId|YYYY-MM` (or by `rowId` for per-product values);
+ * entity roots hold one nested Y.Map per product, family or resource.
+ */
+export const ROOTS = {
+  meta: { section: 'plan', kind: 'entity' },
+  families: { section: 'catalog', kind: 'entity' },
+  products: { section: 'catalog', kind: 'entity' },
+  resources: { section: 'catalog', kind: 'entity' },
+  sales: { section: 'demand', kind: 'value' },
+  marketing: { section: 'demand', kind: 'value' },
+  production: { section: 'supply', kind: 'value' },
+  capacity: { section: 'supply', kind: 'value' },
+  inventory: { section: 'supply', kind: 'value' },
+  prices: { section: 'finance', kind: 'value' },
+  costs: { section: 'finance', kind: 'value' },
+  budget: { section: 'finance', kind: 'value' },
+  consensus: { section: 'consensus', kind: 'value' },
+  comments: { section: 'comments', kind: 'entity' },
+  actuals: { section: 'server', kind: 'value' },
+  statistical: { section: 'server', kind: 'value' },
+  decisions: { section: 'server', kind: 'entity' },
+  snapshots: { section: 'server', kind: 'entity' },
+} as const satisfies Record<string, { section: Section; kind: 'entity' | 'value' }>;
+
+export type RootName = keyof typeof ROOTS;
+
+// Compile-time check that plan-calc's value roots are exactly the roots declared 'value' here.
+type DeclaredValueRoot = { [K in RootName]: (typeof ROOTS)[K]['kind'] extends 'value' ? K : never }[RootName];
+const valueRootsAgree: [DeclaredValueRoot] extends [ValueRoot] ? ([ValueRoot] extends [DeclaredValueRoot] ? true : false) : false = true;
+void valueRootsAgree;
+
+export const ROOT_NAMES = Object.keys(ROOTS) as RootName[];
+
+/** The section a root belongs to, or undefined for a name that is not a plan root. */
+export function sectionOfRoot(name: string): Section | undefined {
+  return Object.hasOwn(ROOTS, name) ? ROOTS[name as RootName].section : undefined;
+}

@@ -1,0 +1,25 @@
+/**
+ * WebSocket close codes of the sync endpoint. 4000–4999 is the range RFC 6455 leaves to
+ * applications. 44xx means "your local copy is no longer valid: discard it and reload the plan";
+ * 45xx means "the server could not take it: keep your copy and reconnect later".
+ */
+export const CloseCode = {
+  /** The server is shutting down or restarting (RFC 6455 "going away"); reconnect. */
+  goingAway: 1001,
+  /** A frame that is not a valid y-websocket message. */
+  malformedMessage: 4400,
+  /** The session ended (signed out, expired or revoked) while the socket was open. */
+  sessionEnded: 4401,
+  /** An update changed a section the sender's role may not write; it was not applied. */
+  permissionDenied: 4403,
+  /** A frame larger than the server accepts (see server limits). */
+  messageTooLarge: 4413,
+  /** Storing an update failed; it was not applied or broadcast. Reconnect to resend it. */
+  storageFailed: 4503,
+} as const;
+export type CloseCodeName = keyof typeof CloseCode;
+
+/** Close codes after which the client must throw away its local document and reload. */
+export function mustDiscardLocalCopy(code: number): boolean {
+  return code >= 4400 && code < 4500;
+}

@@ -1,0 +1,4 @@
+export * from './roles.ts';
+export * from './close-codes.ts';
+export * from './api.ts';
+export * from './awareness.ts';
