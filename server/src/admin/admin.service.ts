@@ -1,0 +1,94 @@
+import * as Y from 'yjs';
+import { isRole, type Role } from '@accord/protocol';
+import { writePlanData } from '@accord/plan-model';
+import type { PlanData } from '@accord/plan-calc';
+import { randomId } from '../db/ids.ts';
+import { nowIso } from '../db/database.ts';
+import type { User } from '../db/schema.ts';
+import { HttpError } from '../http/http-error.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+import type { SessionService } from '../auth/session.service.ts';
+import type { UserRepository } from '../users/user.repository.ts';
+import type { PlanRepository } from '../plans/plan.repository.ts';
+import type { DocumentRepository } from '../sync/document.repository.ts';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Administrative actions shared by the command line, the seed and (later) the admin pages. Each is audited. */
+export class AdminService {
+  readonly #users: UserRepository;
+  readonly #plans: PlanRepository;
+  readonly #documents: DocumentRepository;
+  readonly #sessions: SessionService;
+
+  constructor(users: UserRepository, plans: PlanRepository, documents: DocumentRepository, sessions: SessionService) {
+    this.#users = users;
+    this.#plans = plans;
+    this.#documents = documents;
+    this.#sessions = sessions;
+  }
+
+  async createUser(actor: string, input: { email: string; name: string; password: string }): Promise<User> {
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL_PATTERN.test(email)) throw new HttpError(400, 'bad_request', `"${input.email}" is not an e-mail address.`);
+    if (!input.name.trim()) throw new HttpError(400, 'bad_request', 'A user needs a name.');
+    if (input.password.length < MIN_PASSWORD_LENGTH && input.password !== 'demo') {
+      throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+    }
+    if (await this.#users.findUserByEmail(email)) throw new HttpError(409, 'bad_request', `A user with e-mail ${email} exists already.`);
+    const user: User = { id: randomId(), email, name: input.name.trim(), password_hash: await hashPassword(input.password), created_at: nowIso() };
+    await this.#users.insertUser(user);
+    await this.#audit(actor, 'user.create', user.id, { email });
+    return user;
+  }
+
+  /** Sets a new password and ends every session of the user. */
+  async resetPassword(actor: string, email: string, password: string): Promise<void> {
+    if (password.length < MIN_PASSWORD_LENGTH) throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+    const user = await this.getUserByEmail(email);
+    await this.#users.updatePasswordHash(user.id, await hashPassword(password));
+    await this.#sessions.invalidateAll(user.id);
+    await this.#audit(actor, 'user.reset-password', user.id, undefined);
+  }
+
+  async createWorkspace(actor: string, name: string): Promise<{ id: string; name: string }> {
+    if (!name.trim()) throw new HttpError(400, 'bad_request', 'A workspace needs a name.');
+    const workspace = { id: randomId(), name: name.trim(), created_at: nowIso() };
+    await this.#users.insertWorkspace(workspace);
+    await this.#audit(actor, 'workspace.create', workspace.id, { name: workspace.name });
+    return workspace;
+  }
+
+  /** Adds a member or changes their role. */
+  async setRole(actor: string, workspaceId: string, email: string, role: string): Promise<void> {
+    if (!isRole(role)) throw new HttpError(400, 'bad_request', `"${role}" is not a role; use viewer, commenter, sales, operations, finance, leader or admin.`);
+    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
+    const user = await this.getUserByEmail(email);
+    await this.#users.upsertMembership(workspaceId, user.id, role satisfies Role, nowIso());
+    await this.#audit(actor, 'membership.set-role', user.id, { workspaceId, role });
+  }
+
+  /** Creates a plan whose document starts as `data`. */
+  async createPlan(actor: string, workspaceId: string, data: PlanData): Promise<{ id: string }> {
+    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
+    const now = nowIso();
+    const plan = { id: randomId(), workspace_id: workspaceId, name: data.meta.name, created_at: now, updated_at: now };
+    const doc = new Y.Doc();
+    writePlanData(doc, data);
+    await this.#plans.insert(plan);
+    await this.#documents.compact(plan.id, Y.encodeStateAsUpdate(doc), 0, now);
+    doc.destroy();
+    await this.#audit(actor, 'plan.create', plan.id, { workspaceId, name: plan.name });
+    return { id: plan.id };
+  }
+
+  async getUserByEmail(email: string): Promise<User> {
+    const user = await this.#users.findUserByEmail(email.trim().toLowerCase());
+    if (!user) throw new HttpError(404, 'not_found', `No user with e-mail ${email}.`);
+    return user;
+  }
+
+  #audit(actor: string, action: string, target: string, details: unknown): Promise<void> {
+    return this.#users.insertAudit({ actor, action, target, details, created_at: nowIso() });
+  }
+}

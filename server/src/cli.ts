@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
+import { createAdmin } from './server.ts';
+import { generatePassword } from './auth/password.ts';
+import { HttpError } from './http/http-error.ts';
+import { generateDemoPlan } from './seed/demo-plan.ts';
+import { nextMonth } from './seed/demo.ts';
+
+const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the database, as for the server)
+
+  create-user --email E --name N [--password P]   create a user (a random password is printed if none is given)
+  reset-password <email> [--password P]           set a new password and sign the user out everywhere
+  create-workspace --name N                       create a workspace and print its id
+  set-role --workspace W --email E --role R       add a member or change their role
+  create-demo-plan --workspace W                  add a copy of the demo plan to a workspace
+  help                                            this text`;
+
+/** `pnpm accord <command>`: administration from the command line, on the same database as the server. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      workspace: { type: 'string' },
+      role: { type: 'string' },
+    },
+  });
+  const config = loadConfig(process.env, []);
+  ensureDataDir(config.dataDir);
+  const db = openDatabase(config.databaseFile);
+  try {
+    await migrateToLatest(db);
+    const services = createServices(config, db, createLogger('warn'));
+    const admin = createAdmin(services);
+    const actor = `cli:${process.env.USER ?? 'unknown'}`;
+    const need = (value: string | undefined, flag: string): string => {
+      if (!value) throw new HttpError(400, 'bad_request', `${command} needs --${flag}.`);
+      return value;
+    };
+    switch (command) {
+      case 'create-user': {
+        const password = values.password ?? generatePassword();
+        const user = await admin.createUser(actor, { email: need(values.email, 'email'), name: need(values.name, 'name'), password });
+        console.log(`Created user ${user.email} (${user.id}).${values.password ? '' : ` Password: ${password}`}`);
+        return 0;
+      }
+      case 'reset-password': {
+        const email = need(positionals[0] ?? values.email, 'email');
+        const password = values.password ?? generatePassword();
+        await admin.resetPassword(actor, email, password);
+        console.log(`Password of ${email} reset; every session of theirs ended.${values.password ? '' : ` New password: ${password}`}`);
+        return 0;
+      }
+      case 'create-workspace': {
+        const workspace = await admin.createWorkspace(actor, need(values.name, 'name'));
+        console.log(workspace.id);
+        return 0;
+      }
+      case 'set-role': {
+        await admin.setRole(actor, need(values.workspace, 'workspace'), need(values.email, 'email'), need(values.role, 'role'));
+        console.log(`${values.email} is now ${values.role} in workspace ${values.workspace}.`);
+        return 0;
+      }
+      case 'create-demo-plan': {
+        const plan = await admin.createPlan(actor, need(values.workspace, 'workspace'), generateDemoPlan(nextMonth(new Date())));
+        console.log(plan.id);
+        return 0;
+      }
+      default:
+        console.error(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e: unknown) {
+  if (e instanceof HttpError || e instanceof ConfigError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(`accord: ${e.message}`);
+    process.exitCode = 2;
+  } else throw e;
+}

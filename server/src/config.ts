@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** A start-up problem a person can fix; printed as one sentence, never a stack trace. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('data'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** Seed the demo workspace with the fixed password `demo` (never for a real deployment). */
+  ACCORD_DEMO: booleanFlag.default(false),
+  /** Extra origins allowed to call state-changing endpoints and open sockets (comma-separated). */
+  ALLOWED_ORIGINS: z.string().default(''),
+  /** Trust X-Forwarded-Proto/-For from a reverse proxy (for Secure cookies and client addresses). */
+  TRUST_PROXY: booleanFlag.default(false),
+  /** Seconds a plan with no connection stays in memory. */
+  DOC_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
+});
+
+/** Validated server configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseFile: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  demo: boolean;
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  docIdleMs: number;
+  /** `--no-seed`: start without creating the demo workspace on an empty database. */
+  seed: boolean;
+}
+
+/**
+ * Parses the environment and command-line flags; the only place that reads `process.env`.
+ * Throws ConfigError with a sentence naming the bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`Invalid ${issue.path.join('.')}: ${issue.message}.`);
+  }
+  const e = result.data;
+  const unknownFlag = argv.find((arg) => !['--demo', '--no-seed'].includes(arg));
+  if (unknownFlag) throw new ConfigError(`Unknown option ${unknownFlag}; the server accepts --demo and --no-seed.`);
+  const origins = e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`Invalid ALLOWED_ORIGINS entry "${origin}": write it like https://plan.example.com.`);
+    }
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseFile: path.join(dataDir, 'accord.sqlite'),
+    logLevel: e.LOG_LEVEL,
+    demo: e.ACCORD_DEMO || argv.includes('--demo'),
+    allowedOrigins: origins,
+    trustProxy: e.TRUST_PROXY,
+    docIdleMs: e.DOC_IDLE_SECONDS * 1000,
+    seed: !argv.includes('--no-seed'),
+  };
+}

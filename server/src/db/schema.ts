@@ -1,0 +1,85 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Role } from '@accord/protocol';
+
+// Timestamps are ISO-8601 UTC strings: they sort as text, read well in a SQL shell and move to
+// PostgreSQL unchanged. Binary columns are Uint8Array (BLOB in SQLite, BYTEA in PostgreSQL).
+
+export interface UserTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the token's secret half; the secret itself is never stored. */
+  secret_hash: Uint8Array;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface WorkspaceTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface MembershipTable {
+  workspace_id: string;
+  user_id: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface PlanTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The compacted state of a Yjs document (one per plan, later per scenario). */
+export interface DocumentStateTable {
+  document_id: string;
+  state: Uint8Array;
+  updated_at: string;
+}
+
+/** Accepted updates not yet folded into the document's state, in the order they were accepted. */
+export interface DocumentUpdateTable {
+  id: Generated<number>;
+  document_id: string;
+  data: Uint8Array;
+  user_id: string | null;
+  created_at: string;
+}
+
+/** Administrative actions: who did what to whom, from the web or the command line. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  workspaces: WorkspaceTable;
+  memberships: MembershipTable;
+  plans: PlanTable;
+  document_states: DocumentStateTable;
+  document_updates: DocumentUpdateTable;
+  audit_log: AuditLogTable;
+}
+
+export type User = Selectable<UserTable>;
+export type Session = Selectable<SessionTable>;
+export type Plan = Selectable<PlanTable>;
+export type NewAuditEntry = Insertable<AuditLogTable>;

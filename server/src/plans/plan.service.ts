@@ -1,0 +1,38 @@
+import type { PlanSummary, Role } from '@accord/protocol';
+import type { Plan } from '../db/schema.ts';
+import { HttpError, notFound } from '../http/http-error.ts';
+import type { UserRepository } from '../users/user.repository.ts';
+import type { PlanRepository } from './plan.repository.ts';
+
+/** The API's view of a plan row. */
+export function toPlanSummary(plan: Plan): PlanSummary {
+  return { id: plan.id, workspaceId: plan.workspace_id, name: plan.name, createdAt: plan.created_at, updatedAt: plan.updated_at };
+}
+
+/** Plan access rules: a plan is visible to the members of its workspace and to nobody else. */
+export class PlanService {
+  readonly #plans: PlanRepository;
+  readonly #users: UserRepository;
+  constructor(plans: PlanRepository, users: UserRepository) {
+    this.#plans = plans;
+    this.#users = users;
+  }
+
+  /**
+   * The plan and the user's role in its workspace. A plan of another workspace answers exactly
+   * like a missing one, so ids cannot be probed.
+   */
+  async getPlanForUser(userId: string, planId: string): Promise<{ plan: Plan; role: Role }> {
+    const plan = await this.#plans.findById(planId);
+    const role = plan && (await this.#users.findRole(userId, plan.workspace_id));
+    if (!plan || !role) throw notFound('Plan');
+    return { plan, role };
+  }
+
+  /** The plans of a workspace the user belongs to. */
+  async listPlansForUser(userId: string, workspaceId: string): Promise<Plan[]> {
+    const role = await this.#users.findRole(userId, workspaceId);
+    if (!role) throw new HttpError(404, 'not_found', 'Workspace not found.');
+    return this.#plans.listByWorkspace(workspaceId);
+  }
+}

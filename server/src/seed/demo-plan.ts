@@ -1,0 +1,194 @@
+import { addMonths, cellKey, emptyCells, monthRange, type Month, type PlanData } from '@accord/plan-calc';
+
+/** A small deterministic PRNG (mulberry32), so the demo plan is the same on every machine. */
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface FamilySpec {
+  id: string;
+  name: string;
+  skus: string[];
+  resourceId: string;
+  /** Mean monthly demand of a SKU in cases, before trend and season. */
+  baseCases: [number, number];
+  trendPerYear: number;
+  /** Seasonal amplitude (0.4 = ±40 %) and the month (1–12) of the peak. */
+  seasonAmplitude: number;
+  peakMonth: number;
+  pricePerCase: [number, number];
+  /** Share of months with any demand; below 1 makes the family intermittent. */
+  occurrence: number;
+}
+
+const FAMILIES: FamilySpec[] = [
+  {
+    id: 'sparkling', name: 'Sparkling Water', resourceId: 'line-a', baseCases: [2500, 9000], trendPerYear: 0.04,
+    seasonAmplitude: 0.45, peakMonth: 7, pricePerCase: [6.5, 9], occurrence: 1,
+    skus: ['Alpine Sparkling 0.5 L', 'Alpine Sparkling 1 L', 'Alpine Sparkling 1.5 L', 'Lemon Sparkling 0.5 L', 'Lemon Sparkling 1 L', 'Lime & Mint 0.33 L', 'Grapefruit Zero 0.5 L', 'Mineral Still 1.5 L'],
+  },
+  {
+    id: 'juices', name: 'Juices', resourceId: 'line-b', baseCases: [1200, 5000], trendPerYear: -0.02,
+    seasonAmplitude: 0.18, peakMonth: 1, pricePerCase: [11, 16], occurrence: 1,
+    skus: ['Orange Juice 1 L', 'Orange Juice 0.25 L', 'Apple Juice 1 L', 'Apple Cloudy 0.75 L', 'Multivitamin 1 L', 'Blood Orange 0.75 L', 'Carrot Ginger 0.25 L', 'Pink Grapefruit 1 L'],
+  },
+  {
+    id: 'energy', name: 'Energy Drinks', resourceId: 'canning', baseCases: [1800, 6500], trendPerYear: 0.22,
+    seasonAmplitude: 0.12, peakMonth: 6, pricePerCase: [18, 24], occurrence: 1,
+    skus: ['Volt Original 0.25 L', 'Volt Sugarfree 0.25 L', 'Volt Tropical 0.5 L', 'Volt Berry 0.5 L', 'Focus Green Tea 0.33 L', 'Focus Yerba 0.33 L', 'Volt Zero Peach 0.5 L'],
+  },
+  {
+    id: 'gifts', name: 'Gift & Seasonal', resourceId: 'line-a', baseCases: [150, 600], trendPerYear: 0,
+    seasonAmplitude: 0.9, peakMonth: 12, pricePerCase: [28, 45], occurrence: 0.35,
+    skus: ['Winter Spice Gift Box', 'Summer Party Pack', 'Premium Glass Set', 'Advent Sampler', 'Corporate Gift Crate'],
+  },
+];
+
+const RESOURCES = [
+  { id: 'line-a', name: 'Bottling line A (glass)', casesPerHour: 450 },
+  { id: 'line-b', name: 'Bottling line B (PET)', casesPerHour: 380 },
+  { id: 'canning', name: 'Canning line', casesPerHour: 520 },
+] as const;
+
+const HISTORY_MONTHS = 24;
+const HORIZON_MONTHS = 18;
+
+function seasonFactor(spec: FamilySpec, month: Month): number {
+  const calendarMonth = Number(month.slice(5, 7));
+  return 1 + spec.seasonAmplitude * Math.cos(((calendarMonth - spec.peakMonth) / 12) * 2 * Math.PI);
+}
+
+/**
+ * Statistical baseline for the demo: seasonal indices and a damped trend estimated from two years
+ * of history (intermittent items get their mean demand rate). A stand-in until the forecasting
+ * package computes real baselines; it is honest arithmetic on the generated history.
+ */
+function baseline(history: number[], horizon: Month[], historyMonths: Month[], intermittent: boolean): number[] {
+  const lastYear = history.slice(-12);
+  const priorYear = history.slice(-24, -12);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  if (intermittent) {
+    const rate = sum(history) / history.length;
+    return horizon.map(() => Math.round(rate));
+  }
+  const level = sum(lastYear) / 12;
+  const growth = sum(priorYear) > 0 ? sum(lastYear) / sum(priorYear) : 1;
+  const dampedGrowth = 1 + (growth - 1) * 0.7;
+  const indexByCalendarMonth = new Map<string, number>();
+  historyMonths.forEach((month, i) => {
+    const yearMean = i < 12 ? sum(priorYear) / 12 : level;
+    const calendar = month.slice(5, 7);
+    const ratio = yearMean > 0 ? (history[i] ?? 0) / yearMean : 1;
+    indexByCalendarMonth.set(calendar, (indexByCalendarMonth.get(calendar) ?? 0) + ratio / 2);
+  });
+  return horizon.map((month, h) => {
+    const index = indexByCalendarMonth.get(month.slice(5, 7)) ?? 1;
+    return Math.max(0, Math.round(level * index * dampedGrowth ** ((h + 6) / 12)));
+  });
+}
+
+/**
+ * The demo plan: 28 SKUs in 4 families on 3 lines, 24 months of actuals with trend, seasonality
+ * and intermittent items, and an 18-month horizon starting at `horizonStart` with a baseline,
+ * some sales overrides and marketing uplifts, a production plan, capacity, prices, costs and
+ * budget. Deterministic for a given `horizonStart` and `seed`.
+ */
+export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
+  const random = createRandom(seed);
+  const between = ([lo, hi]: [number, number]) => lo + (hi - lo) * random();
+  const noise = (cv: number) => Math.max(0.2, 1 + cv * (random() + random() + random() - 1.5) * 2);
+  const historyMonths = monthRange(addMonths(horizonStart, -HISTORY_MONTHS), HISTORY_MONTHS);
+  const horizon = monthRange(horizonStart, HORIZON_MONTHS);
+  const cells = emptyCells();
+  const data: PlanData = {
+    meta: {
+      name: `S&OP ${horizonStart}`,
+      currency: 'EUR',
+      bucket: 'month',
+      horizonStart,
+      horizonMonths: HORIZON_MONTHS,
+      historyMonths: HISTORY_MONTHS,
+      schemaVersion: 1,
+    },
+    families: {},
+    products: {},
+    resources: {},
+    cells,
+  };
+  RESOURCES.forEach((r, order) => (data.resources[r.id] = { id: r.id, name: r.name, order }));
+  const loadHours = new Map<string, number>();
+
+  FAMILIES.forEach((spec, familyOrder) => {
+    data.families[spec.id] = { id: spec.id, name: spec.name, order: familyOrder };
+    const resource = RESOURCES.find((r) => r.id === spec.resourceId)!;
+    spec.skus.forEach((name, order) => {
+      const id = `${spec.id.slice(0, 3).toUpperCase()}-${String(order + 1).padStart(3, '0')}`;
+      const hoursPerUnit = Math.round((1 / (resource.casesPerHour * (0.85 + 0.3 * random()))) * 1e5) / 1e5;
+      data.products[id] = { id, name, familyId: spec.id, unit: 'cases', resourceId: spec.resourceId, hoursPerUnit, order };
+      const base = between(spec.baseCases);
+      const intermittent = spec.occurrence < 1;
+      const history = historyMonths.map((month, t) => {
+        const trend = (1 + spec.trendPerYear) ** ((t - HISTORY_MONTHS) / 12);
+        const occurs = random() < spec.occurrence * (month.endsWith('-12') && intermittent ? 2.5 : 1);
+        return occurs ? Math.round(base * trend * seasonFactor(spec, month) * noise(intermittent ? 0.5 : 0.12)) : 0;
+      });
+      historyMonths.forEach((month, t) => (cells.actuals[cellKey(id, month)] = history[t]!));
+      const statistical = baseline(history, horizon, historyMonths, intermittent);
+      const price = Math.round(between(spec.pricePerCase) * 100) / 100;
+      cells.prices[id] = price;
+      cells.costs[id] = Math.round(price * (0.52 + 0.16 * random()) * 100) / 100;
+      // Sales knows better for a few items in the next two quarters (and is sometimes too keen).
+      const overridden = !intermittent && random() < 0.3;
+      horizon.forEach((month, h) => {
+        const key = cellKey(id, month);
+        cells.statistical[key] = statistical[h]!;
+        if (overridden && h < 6) cells.sales[key] = Math.round((statistical[h]! * (0.9 + 0.35 * random())) / 10) * 10;
+      });
+      // Production: a level plan at the baseline in batches of 50 cases; the first months run a
+      // little lean so the projection shows where stock gets tight.
+      horizon.forEach((month, h) => {
+        const demand = cells.sales[cellKey(id, month)] ?? statistical[h]!;
+        const lean = h < 2 ? 0.9 : 1.02;
+        const production = Math.ceil((demand * lean) / 50) * 50;
+        cells.production[cellKey(id, month)] = production;
+        const loadKey = cellKey(spec.resourceId, month);
+        loadHours.set(loadKey, (loadHours.get(loadKey) ?? 0) + production * hoursPerUnit);
+      });
+      cells.inventory[id] = Math.round((statistical[0] ?? 0) * (intermittent ? 2 : 1.1));
+    });
+  });
+
+  // Marketing: a summer campaign for the sparkling range and the launch push of Volt Zero Peach.
+  for (const id of ['SPA-001', 'SPA-004']) {
+    for (const month of horizon.filter((m) => m.endsWith('-06') || m.endsWith('-07')).slice(0, 2)) {
+      cells.marketing[cellKey(id, month)] = 800;
+    }
+  }
+  for (const month of horizon.slice(2, 5)) cells.marketing[cellKey('ENE-007', month)] = 600;
+
+  // Capacity: a flat number of hours per line, 8 % above the average load, so seasonal peaks overload.
+  for (const resource of RESOURCES) {
+    const loads = horizon.map((m) => loadHours.get(cellKey(resource.id, m)) ?? 0);
+    const capacity = Math.round((loads.reduce((a, b) => a + b, 0) / loads.length) * 1.08);
+    for (const month of horizon) cells.capacity[cellKey(resource.id, month)] = capacity;
+  }
+
+  // Budget (annual operating plan) per family and month, in currency: baseline revenue plus 3 %.
+  for (const spec of FAMILIES) {
+    for (const month of horizon) {
+      let revenue = 0;
+      for (const product of Object.values(data.products)) {
+        if (product.familyId === spec.id) revenue += (cells.statistical[cellKey(product.id, month)] ?? 0) * (cells.prices[product.id] ?? 0);
+      }
+      cells.budget[cellKey(spec.id, month)] = Math.round(revenue * 1.03);
+    }
+  }
+  return data;
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { ConfigError, type Config } from './config.ts';
+import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createApp } from './http/app.ts';
+import { createServices, type Services } from './services.ts';
+import { AdminService } from './admin/admin.service.ts';
+import { seedDemo } from './seed/demo.ts';
+import { SessionRepository } from './auth/session.repository.ts';
+
+/** A running Accord server. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  /** Stops accepting, closes sockets, stores everything and closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Builds the admin service over the wired repositories. */
+export function createAdmin(services: Services): AdminService {
+  return new AdminService(services.users, services.planRepository, services.documents, services.sessions);
+}
+
+/**
+ * Opens the database (creating and migrating it), seeds the demo workspace on an empty one,
+ * and listens. Problems a person can fix reject with ConfigError.
+ */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  ensureDataDir(config.dataDir);
+  const db = openDatabase(config.databaseFile);
+  await migrateToLatest(db);
+  const services = createServices(config, db, log);
+  await new SessionRepository(db).deleteExpired(new Date().toISOString());
+
+  if (config.seed && (await services.users.countUsers()) === 0) {
+    const seeded = await seedDemo(createAdmin(services), { fixedPassword: config.demo, now: new Date() });
+    if (config.demo) {
+      log.info({ users: seeded.credentials.map((c) => c.email), password: undefined }, 'demo workspace created');
+      console.error(`\nDemo workspace created. Sign in as ${seeded.credentials.map((c) => c.email).join(', ')} with the password "demo".\n`);
+    } else {
+      const file = path.join(config.dataDir, 'initial-credentials.txt');
+      const lines = seeded.credentials.map((c) => `${c.role.padEnd(11)} ${c.email.padEnd(30)} ${c.password}`);
+      fs.writeFileSync(file, `# Accord demo users: role, e-mail, password. Delete this file once noted.\n${lines.join('\n')}\n`, { mode: 0o600 });
+      log.info({ credentialsFile: file }, 'demo workspace created');
+      console.error(`\nDemo workspace created with one user per role. Their e-mails and one-time passwords are in\n  ${file}\n(readable only by you). Reset one with: pnpm accord reset-password <email>\n`);
+    }
+  }
+
+  const app = createApp(services);
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  services.sync.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} on ${config.host} is already in use; stop the other program or set PORT.`));
+      else if (e.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}; choose a port above 1023 with PORT.`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new ConfigError(`HOST ${config.host} is not an address of this machine.`));
+      else reject(e);
+    });
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  const url = `http://${shownHost}:${port}`;
+  log.info({ port, host: config.host, url, dataDir: config.dataDir }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.sync.close();
+      server.closeAllConnections();
+      await closed;
+      await db.destroy();
+      log.info('stopped');
+    })());
+  return { url, port, services, stop };
+}

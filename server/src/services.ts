@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import { AuthService } from './auth/auth.service.ts';
+import { SessionRepository } from './auth/session.repository.ts';
+import { SessionService } from './auth/session.service.ts';
+import { PlanRepository } from './plans/plan.repository.ts';
+import { PlanService } from './plans/plan.service.ts';
+import { UserRepository } from './users/user.repository.ts';
+import { DocumentRepository } from './sync/document.repository.ts';
+import { SyncServer } from './sync/sync-server.ts';
+
+/** Everything the routes and the sync endpoint use, wired once at start-up. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Db;
+  version: string;
+  webRoot: string | undefined;
+  users: UserRepository;
+  planRepository: PlanRepository;
+  documents: DocumentRepository;
+  sessions: SessionService;
+  auth: AuthService;
+  plans: PlanService;
+  sync: SyncServer;
+}
+
+/** Where the built web app lives (web/build beside this package). */
+export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/build');
+
+/** Wires repositories and services over one database. */
+export function createServices(config: Config, db: Db, log: Logger, webRoot: string | undefined = DEFAULT_WEB_ROOT): Services {
+  const users = new UserRepository(db);
+  const planRepository = new PlanRepository(db);
+  const documents = new DocumentRepository(db);
+  const sessions = new SessionService(new SessionRepository(db), users);
+  const plans = new PlanService(planRepository, users);
+  return {
+    config,
+    log,
+    db,
+    version: '0.1.0',
+    webRoot,
+    users,
+    planRepository,
+    documents,
+    sessions,
+    auth: new AuthService(users, sessions),
+    plans,
+    sync: new SyncServer({ sessions, plans, documents, log, allowedOrigins: config.allowedOrigins, idleUnloadMs: config.docIdleMs }),
+  };
+}

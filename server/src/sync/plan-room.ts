@@ -1,0 +1,292 @@
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type { WebSocket } from 'ws';
+import { CloseCode, type Role } from '@accord/protocol';
+import type { Logger } from '../logger.ts';
+import type { DocumentRepository } from './document.repository.ts';
+import { applyToStaging, cloneDoc } from './update-guard.ts';
+import { decodeAwarenessEntries, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from './protocol.ts';
+
+/** One authenticated socket in a room. */
+export interface Connection {
+  ws: WebSocket;
+  userId: string;
+  role: Role;
+  sessionId: string;
+  log: Logger;
+  /** Awareness client ids this socket has published, removed when it closes. */
+  clientIds: Set<number>;
+}
+
+// An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
+// client from making every other client parse megabytes ten times a second.
+const MAX_AWARENESS_BYTES = 8 * 1024;
+// Fold the update log into the state blob every this many updates, so loads stay fast.
+const COMPACT_EVERY_UPDATES = 500;
+
+/** Origin of transactions made by the server itself (seed, load), as opposed to a Connection. */
+export const SERVER_ORIGIN = Symbol('server');
+
+/**
+ * A loaded plan document and its sockets. Every message of every socket goes through one queue,
+ * so updates are checked, stored and applied in the order they arrived, and an update is
+ * committed to the database before anyone (the sender included) can see it.
+ */
+export class PlanRoom {
+  readonly documentId: string;
+  readonly doc = new Y.Doc();
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly connections = new Set<Connection>();
+  #staging = new Y.Doc();
+  readonly #store: DocumentRepository;
+  readonly #log: Logger;
+  #queue: Promise<void> = Promise.resolve();
+  #lastUpdateId = 0;
+  #updatesSinceCompaction = 0;
+  #fullStateCache: Uint8Array | undefined;
+  #closed = false;
+
+  private constructor(documentId: string, store: DocumentRepository, log: Logger) {
+    this.documentId = documentId;
+    this.#store = store;
+    this.#log = log;
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array) => {
+      this.#fullStateCache = undefined;
+      this.#broadcast(encodeUpdate(update));
+    });
+    this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
+      const changed = [...added, ...updated, ...removed];
+      if (origin && typeof origin === 'object' && 'clientIds' in origin) {
+        const conn = origin as Connection;
+        for (const id of added) conn.clientIds.add(id);
+        for (const id of removed) conn.clientIds.delete(id);
+      }
+      this.#broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+    });
+  }
+
+  /** Loads a document completely (state, then the update log) before anyone can sync with it. */
+  static async load(documentId: string, store: DocumentRepository, log: Logger): Promise<PlanRoom> {
+    const room = new PlanRoom(documentId, store, log);
+    const stored = await store.load(documentId);
+    Y.transact(
+      room.doc,
+      () => {
+        if (stored.state) Y.applyUpdate(room.doc, stored.state);
+        for (const update of stored.updates) Y.applyUpdate(room.doc, update.data);
+      },
+      SERVER_ORIGIN,
+    );
+    room.#lastUpdateId = stored.updates.at(-1)?.id ?? 0;
+    room.#updatesSinceCompaction = stored.updates.length;
+    room.#staging = cloneDoc(room.doc);
+    return room;
+  }
+
+  /** Adds a socket: sends the server's state vector and everyone's presence. */
+  connect(conn: Connection): void {
+    this.connections.add(conn);
+    conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (!isBinary) {
+        this.#close(conn, CloseCode.malformedMessage, 'text frames are not part of the protocol');
+        return;
+      }
+      this.#enqueue(() => this.#handleFrame(conn, frame));
+    });
+    conn.ws.on('close', () => this.#disconnect(conn));
+    this.#send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    const states = this.awareness.getStates();
+    if (states.size > 0) {
+      this.#send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])));
+    }
+  }
+
+  /** Resolves when every message received so far has been handled. */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+
+  /** Writes the whole state as the compacted blob and drops the log it replaces. */
+  async compact(): Promise<void> {
+    await this.#enqueueAndWait(async () => {
+      if (this.#updatesSinceCompaction === 0) return;
+      await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
+      this.#updatesSinceCompaction = 0;
+    });
+  }
+
+  /** Applies a change made by the server itself (not subject to role checks), stored first. */
+  async applyServerChange(change: (doc: Y.Doc) => void): Promise<void> {
+    await this.#enqueueAndWait(async () => {
+      const scratch = cloneDoc(this.doc);
+      const before = Y.encodeStateVector(scratch);
+      Y.transact(scratch, () => change(scratch), SERVER_ORIGIN);
+      const update = Y.encodeStateAsUpdate(scratch, before);
+      await this.#persist(update, null);
+      Y.applyUpdate(this.#staging, update, SERVER_ORIGIN);
+      Y.applyUpdate(this.doc, update, SERVER_ORIGIN);
+      await this.#compactIfDue();
+    });
+  }
+
+  /** Closes every socket (e.g. on shutdown) and stops accepting messages. */
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.connections]) this.#close(conn, code, reason);
+  }
+
+  /** Closes the sockets of one user (signed out everywhere, access revoked). */
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const conn of [...this.connections]) if (conn.userId === userId) this.#close(conn, code, reason);
+  }
+
+  /** True once the room was unloaded; a socket that raced the unload must reconnect. */
+  get destroyed(): boolean {
+    return this.#closed;
+  }
+
+  destroy(): void {
+    this.#closed = true;
+    this.awareness.destroy();
+    this.doc.destroy();
+    this.#staging.destroy();
+  }
+
+  async #handleFrame(conn: Connection, frame: Uint8Array): Promise<void> {
+    if (this.#closed || !this.connections.has(conn)) return;
+    let message;
+    try {
+      message = decodeClientMessage(frame);
+    } catch (e: unknown) {
+      conn.log.warn({ err: e }, 'malformed sync frame');
+      this.#close(conn, CloseCode.malformedMessage, 'malformed y-websocket message');
+      return;
+    }
+    switch (message.type) {
+      case 'syncStep1':
+        this.#send(conn, encodeSyncStep2(this.#encodeStateFor(message.stateVector)));
+        return;
+      case 'update':
+        await this.#handleUpdate(conn, message.update);
+        return;
+      case 'awareness':
+        this.#handleAwareness(conn, message.update);
+        return;
+      case 'queryAwareness':
+        this.#send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        return;
+    }
+  }
+
+  async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
+    const verdict = applyToStaging(this.#staging, update, conn.role);
+    if (verdict.type !== 'accepted') {
+      this.#staging.destroy();
+      this.#staging = cloneDoc(this.doc);
+      conn.log.warn({ verdict }, 'update refused');
+      if (verdict.type === 'forbidden') this.#close(conn, CloseCode.permissionDenied, verdict.reason);
+      else this.#close(conn, CloseCode.malformedMessage, verdict.reason);
+      return;
+    }
+    if (!verdict.changed) return;
+    try {
+      await this.#persist(update, conn.userId);
+    } catch (e: unknown) {
+      // Not stored, so not applied and not broadcast; the sender keeps it and resends it when it
+      // reconnects (its sync step 2 carries everything the server lacks).
+      this.#staging.destroy();
+      this.#staging = cloneDoc(this.doc);
+      conn.log.error({ err: e }, 'storing an update failed');
+      this.#close(conn, CloseCode.storageFailed, 'the server could not store your change; reconnecting will resend it');
+      return;
+    }
+    Y.applyUpdate(this.doc, update, conn);
+    await this.#compactIfDue();
+  }
+
+  #handleAwareness(conn: Connection, update: Uint8Array): void {
+    if (update.byteLength > MAX_AWARENESS_BYTES) {
+      this.#close(conn, CloseCode.messageTooLarge, `presence updates are limited to ${MAX_AWARENESS_BYTES} bytes`);
+      return;
+    }
+    let entries;
+    try {
+      entries = decodeAwarenessEntries(update);
+    } catch {
+      this.#close(conn, CloseCode.malformedMessage, 'malformed awareness update');
+      return;
+    }
+    for (const { clientId, state } of entries) {
+      const owner = [...this.connections].find((c) => c !== conn && c.clientIds.has(clientId));
+      const user = (state as { user?: { id?: unknown; role?: unknown } } | null)?.user;
+      if (owner || (state !== null && (user?.id !== conn.userId || user?.role !== conn.role))) {
+        conn.log.warn({ clientId }, 'awareness update impersonates another user; ignored');
+        return;
+      }
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
+  }
+
+  async #persist(update: Uint8Array, userId: string | null): Promise<void> {
+    this.#lastUpdateId = await this.#store.append(this.documentId, update, userId, new Date().toISOString());
+    this.#updatesSinceCompaction++;
+  }
+
+  async #compactIfDue(): Promise<void> {
+    if (this.#updatesSinceCompaction < COMPACT_EVERY_UPDATES) return;
+    try {
+      await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
+      this.#updatesSinceCompaction = 0;
+    } catch (e: unknown) {
+      // The log still holds every update; compaction is retried after the next one.
+      this.#log.error({ err: e, documentId: this.documentId }, 'compaction failed');
+    }
+  }
+
+  /** The state a client lacks; the full state (the common case on join) is cached until the next update. */
+  #encodeStateFor(stateVector: Uint8Array): Uint8Array {
+    const isEmpty = stateVector.byteLength === 1 && stateVector[0] === 0;
+    if (!isEmpty) return Y.encodeStateAsUpdate(this.doc, stateVector);
+    this.#fullStateCache ??= Y.encodeStateAsUpdate(this.doc);
+    return this.#fullStateCache;
+  }
+
+  #disconnect(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], null);
+  }
+
+  #close(conn: Connection, code: number, reason: string): void {
+    this.#disconnect(conn);
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    conn.ws.close(code, reason.slice(0, 120));
+  }
+
+  #send(conn: Connection, message: Uint8Array): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.ws.send(message, (err) => {
+      if (err) this.#close(conn, CloseCode.goingAway, 'send failed');
+    });
+  }
+
+  #broadcast(message: Uint8Array): void {
+    for (const conn of this.connections) this.#send(conn, message);
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
+  }
+
+  #enqueueAndWait(task: () => Promise<void>): Promise<void> {
+    const result = this.#queue.then(task);
+    this.#queue = result.catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
+    return result;
+  }
+}
+
+interface AwarenessChange {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}

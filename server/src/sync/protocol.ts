@@ -1,0 +1,86 @@
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+
+// Message types of the y-websocket protocol (y-websocket's own server uses the same numbers).
+export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
+
+/** A decoded client frame. */
+export type ClientMessage =
+  | { type: 'syncStep1'; stateVector: Uint8Array }
+  | { type: 'update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'queryAwareness' };
+
+/** Decodes one frame; throws on anything that is not a well-formed y-websocket message. */
+export function decodeClientMessage(frame: Uint8Array): ClientMessage {
+  const decoder = decoding.createDecoder(frame);
+  const messageType = decoding.readVarUint(decoder);
+  let message: ClientMessage;
+  switch (messageType) {
+    case MessageType.sync: {
+      const syncType = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (syncType === syncProtocol.messageYjsSyncStep1) message = { type: 'syncStep1', stateVector: payload };
+      else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+        message = { type: 'update', update: payload };
+      } else throw new Error(`unknown sync message type ${syncType}`);
+      break;
+    }
+    case MessageType.awareness:
+      message = { type: 'awareness', update: decoding.readVarUint8Array(decoder) };
+      break;
+    case MessageType.queryAwareness:
+      message = { type: 'queryAwareness' };
+      break;
+    default:
+      throw new Error(`unknown message type ${messageType}`);
+  }
+  if (decoding.hasContent(decoder)) throw new Error('trailing bytes after message');
+  return message;
+}
+
+export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.sync);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, stateVector);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeSyncStep2(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.sync);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeUpdate(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.sync);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsUpdate);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeAwareness(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.awareness);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** The entries of an awareness update: client id, clock and the parsed state (null = gone). */
+export function decodeAwarenessEntries(update: Uint8Array): { clientId: number; clock: number; state: unknown }[] {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const state: unknown = JSON.parse(decoding.readVarString(decoder));
+    entries.push({ clientId, clock, state });
+  }
+  return entries;
+}

@@ -1,0 +1,63 @@
+import * as Y from 'yjs';
+import { canWrite, type Role } from '@accord/protocol';
+import { sectionOfRoot } from '@accord/plan-model';
+
+/** Why an update was refused, or that it was accepted and whether it changed anything. */
+export type GuardVerdict =
+  | { type: 'accepted'; changed: boolean; roots: string[] }
+  | { type: 'forbidden'; roots: string[]; reason: string }
+  | { type: 'invalid'; reason: string };
+
+function rootName(doc: Y.Doc, type: Y.AbstractType<Y.YEvent<any>>): string | undefined {
+  let top = type;
+  while (top._item !== null) top = top._item.parent as Y.AbstractType<Y.YEvent<any>>;
+  for (const [name, shared] of doc.share) if (shared === top) return name;
+  return undefined;
+}
+
+/**
+ * Applies an update to the staging copy of a document and judges it by what it actually changed
+ * (DESIGN.md §4): every changed root must belong to a section the role may write. Decoding the
+ * update is not enough, because deletions and nested types only resolve against the document.
+ * After a verdict other than `accepted` the staging copy holds the refused change and must be
+ * rebuilt from the live document.
+ */
+export function applyToStaging(staging: Y.Doc, update: Uint8Array, role: Role): GuardVerdict {
+  const roots = new Set<string>();
+  let changed = false;
+  const onTransaction = (tr: Y.Transaction) => {
+    for (const type of tr.changed.keys()) roots.add(rootName(staging, type) ?? '?');
+    if (tr.deleteSet.clients.size > 0) changed = true;
+    for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) changed = true;
+  };
+  staging.on('afterTransaction', onTransaction);
+  try {
+    Y.applyUpdate(staging, update);
+  } catch (e: unknown) {
+    return { type: 'invalid', reason: `not a Yjs update (${e instanceof Error ? e.message : String(e)})` };
+  } finally {
+    staging.off('afterTransaction', onTransaction);
+  }
+  // Structs waiting for missing dependencies would later be integrated by someone else's
+  // transaction and be judged by that sender's role: refuse gaps. Honest clients never send them,
+  // because the server is their only peer and already holds everything they depend on.
+  if (staging.store.pendingStructs !== null || staging.store.pendingDs !== null) {
+    return { type: 'invalid', reason: 'update depends on changes the server does not have' };
+  }
+  const list = [...roots];
+  const forbidden = list.filter((name) => {
+    const section = sectionOfRoot(name);
+    return section === undefined || !canWrite(role, section);
+  });
+  if (forbidden.length > 0) {
+    return { type: 'forbidden', roots: list, reason: `role ${role} may not change ${forbidden.join(', ')}` };
+  }
+  return { type: 'accepted', changed: changed || list.length > 0, roots: list };
+}
+
+/** A fresh staging copy of the live document. */
+export function cloneDoc(live: Y.Doc): Y.Doc {
+  const copy = new Y.Doc({ gc: live.gc });
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(live));
+  return copy;
+}
