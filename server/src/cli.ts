@@ -89,7 +89,11 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e: unknown) {
-  if (e instanceof HttpError || e instanceof ConfigError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (
+    e instanceof HttpError ||
+    e instanceof ConfigError ||
+    (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
     console.error(`accord: ${e.message}`);
     process.exitCode = 2;
   } else throw e;

@@ -7,9 +7,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const booleanFlag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const booleanFlag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', '']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const EnvSchema = z.object({
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535, 'PORT must be at most 65535').default(3000),
@@ -54,7 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const e = result.data;
   const unknownFlag = argv.find((arg) => !['--demo', '--no-seed'].includes(arg));
   if (unknownFlag) throw new ConfigError(`Unknown option ${unknownFlag}; the server accepts --demo and --no-seed.`);
-  const origins = e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = e.ALLOWED_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       throw new ConfigError(`Invalid ALLOWED_ORIGINS entry "${origin}": write it like https://plan.example.com.`);

@@ -42,13 +42,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const seeded = await seedDemo(createAdmin(services), { fixedPassword: config.demo, now: new Date() });
     if (config.demo) {
       log.info({ users: seeded.credentials.map((c) => c.email), password: undefined }, 'demo workspace created');
-      console.error(`\nDemo workspace created. Sign in as ${seeded.credentials.map((c) => c.email).join(', ')} with the password "demo".\n`);
+      console.error(
+        `\nDemo workspace created. Sign in as ${seeded.credentials.map((c) => c.email).join(', ')} with the password "demo".\n`,
+      );
     } else {
       const file = path.join(config.dataDir, 'initial-credentials.txt');
       const lines = seeded.credentials.map((c) => `${c.role.padEnd(11)} ${c.email.padEnd(30)} ${c.password}`);
-      fs.writeFileSync(file, `# Accord demo users: role, e-mail, password. Delete this file once noted.\n${lines.join('\n')}\n`, { mode: 0o600 });
+      fs.writeFileSync(file, `# Accord demo users: role, e-mail, password. Delete this file once noted.\n${lines.join('\n')}\n`, {
+        mode: 0o600,
+      });
       log.info({ credentialsFile: file }, 'demo workspace created');
-      console.error(`\nDemo workspace created with one user per role. Their e-mails and one-time passwords are in\n  ${file}\n(readable only by you). Reset one with: pnpm accord reset-password <email>\n`);
+      console.error(
+        `\nDemo workspace created with one user per role. Their e-mails and one-time passwords are in\n  ${file}\n(readable only by you). Reset one with: pnpm accord reset-password <email>\n`,
+      );
     }
   }
 
@@ -57,9 +63,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   services.sync.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new ConfigError(`Port ${config.port} on ${config.host} is already in use; stop the other program or set PORT.`));
-      else if (e.code === 'EACCES') reject(new ConfigError(`Not allowed to listen on port ${config.port}; choose a port above 1023 with PORT.`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new ConfigError(`HOST ${config.host} is not an address of this machine.`));
+      if (e.code === 'EADDRINUSE')
+        reject(new ConfigError(`Port ${config.port} on ${config.host} is already in use; stop the other program or set PORT.`));
+      else if (e.code === 'EACCES')
+        reject(new ConfigError(`Not allowed to listen on port ${config.port}; choose a port above 1023 with PORT.`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+        reject(new ConfigError(`HOST ${config.host} is not an address of this machine.`));
       else reject(e);
     });
     server.listen(config.port, config.host, () => resolve());

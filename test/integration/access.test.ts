@@ -65,7 +65,11 @@ describe('sign-in and access to plans', () => {
     });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
-    const malformed = await fetch(`${server.url}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const malformed = await fetch(`${server.url}/api/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ error: { code: 'bad_request' } });
   });
@@ -84,7 +88,10 @@ describe('sign-in and access to plans', () => {
   });
 
   it('refuses cross-site state-changing requests', async () => {
-    const response = await fetch(`${server.url}/api/auth/sign-out`, { method: 'POST', headers: { origin: 'https://evil.example', cookie: salesCookie } });
+    const response = await fetch(`${server.url}/api/auth/sign-out`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', cookie: salesCookie },
+    });
     expect(response.status).toBe(403);
     const me = await fetch(`${server.url}/api/me`, { headers: { cookie: salesCookie } });
     expect(me.status).toBe(200);
@@ -110,9 +117,25 @@ describe('sign-in and access to plans', () => {
   it('gives a member of another workspace nothing: no plan, no socket', async () => {
     const workspace = await runCli(server.dataDir, ['create-workspace', '--name', 'Rival Co']);
     expect(workspace.code).toBe(0);
-    const user = await runCli(server.dataDir, ['create-user', '--email', 'rival@example.com', '--name', 'Rita Rival', '--password', 'rival-password']);
+    const user = await runCli(server.dataDir, [
+      'create-user',
+      '--email',
+      'rival@example.com',
+      '--name',
+      'Rita Rival',
+      '--password',
+      'rival-password',
+    ]);
     expect(user.code).toBe(0);
-    const member = await runCli(server.dataDir, ['set-role', '--workspace', workspace.stdout, '--email', 'rival@example.com', '--role', 'admin']);
+    const member = await runCli(server.dataDir, [
+      'set-role',
+      '--workspace',
+      workspace.stdout,
+      '--email',
+      'rival@example.com',
+      '--role',
+      'admin',
+    ]);
     expect(member.code).toBe(0);
     const rival = await signIn(server.url, 'rival@example.com', 'rival-password');
     expect((await fetch(`${server.url}/api/plans/${planId}`, { headers: { cookie: rival.cookie } })).status).toBe(404);

@@ -62,7 +62,10 @@ describe('server lifecycle and durability', () => {
     const server = await startServer({ args: [] });
     const file = path.join(server.dataDir, 'initial-credentials.txt');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(lines).toHaveLength(7);
     const [, email, password] = lines.find((l) => l.startsWith('leader'))!.split(/\s+/);
     expect(password!.length).toBeGreaterThanOrEqual(12);
@@ -74,7 +77,9 @@ describe('server lifecycle and durability', () => {
   });
 
   it('stops with one clear sentence on a bad PORT, a busy port and an unwritable data directory', async () => {
-    await expect(startServer({ env: { PORT: 'eighty' } })).rejects.toThrow(/exited with 2[\s\S]*accord: Invalid PORT: PORT must be a number\./);
+    await expect(startServer({ env: { PORT: 'eighty' } })).rejects.toThrow(
+      /exited with 2[\s\S]*accord: Invalid PORT: PORT must be a number\./,
+    );
 
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -70,7 +70,12 @@ describe('plan sync over y-websocket', () => {
     const commenter = connect((await signIn(server.url, demoEmail('commenter'))).cookie);
     const sales = connect(salesSession.cookie);
     await Promise.all([synced(sales), synced(commenter)]);
-    commenter.provider.awareness.setLocalStateField('user', { id: salesSession.me.user.id, name: 'Not Sofia', role: 'sales', color: '#000' });
+    commenter.provider.awareness.setLocalStateField('user', {
+      id: salesSession.me.user.id,
+      name: 'Not Sofia',
+      role: 'sales',
+      color: '#000',
+    });
     sales.provider.awareness.setLocalStateField('user', { id: salesSession.me.user.id, name: 'Real Sofia', role: 'sales', color: '#000' });
     await vi.waitFor(() => {
       const names = [...sales.provider.awareness.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name);

@@ -14,7 +14,10 @@ export async function signIn(baseUrl: string, email: string, password = 'demo'):
     body: JSON.stringify({ email, password }),
   });
   if (response.status !== 200) throw new Error(`sign-in as ${email} failed: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { cookie, me: (await response.json()) as MeResponse };
 }
 
@@ -38,7 +41,12 @@ export interface PlanClient {
  * Connects the official y-websocket client to /sync/<planId> with a session cookie, the way a
  * browser on the same origin would (cookie and Origin headers).
  */
-export function connectPlan(baseUrl: string, planId: string, cookie: string, options: { origin?: string; connect?: boolean } = {}): PlanClient {
+export function connectPlan(
+  baseUrl: string,
+  planId: string,
+  cookie: string,
+  options: { origin?: string; connect?: boolean } = {},
+): PlanClient {
   const origin = options.origin ?? baseUrl;
   class CookieWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {

@@ -28,7 +28,9 @@ export interface ServerProcess {
  * Starts `node server/src/main.ts` as a child process, exactly as `pnpm serve` does, and waits
  * for its "listening" log line. PORT defaults to 0 (any free port).
  */
-export async function startServer(options: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startServer(
+  options: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? makeDataDir();
   const child = spawn(process.execPath, ['server/src/main.ts', ...(options.args ?? ['--demo'])], {
     cwd: REPO_ROOT,

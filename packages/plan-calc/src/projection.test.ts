@@ -16,7 +16,7 @@ function plan(horizonMonths = 6): PlanData {
 
 /** Seeded PRNG so the property test is repeatable. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('layered demand', () => {

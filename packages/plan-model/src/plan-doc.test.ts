@@ -5,7 +5,15 @@ import { findCell, readPlanData, setCell, writePlanData } from './plan-doc.ts';
 import { ROOTS, SCHEMA_VERSION, sectionOfRoot } from './schema.ts';
 
 const data: PlanData = {
-  meta: { name: 'Plan', currency: 'EUR', bucket: 'month', horizonStart: '2027-01', horizonMonths: 18, historyMonths: 24, schemaVersion: SCHEMA_VERSION },
+  meta: {
+    name: 'Plan',
+    currency: 'EUR',
+    bucket: 'month',
+    horizonStart: '2027-01',
+    horizonMonths: 18,
+    historyMonths: 24,
+    schemaVersion: SCHEMA_VERSION,
+  },
   families: { f1: { id: 'f1', name: 'Water', order: 0 } },
   products: { p1: { id: 'p1', name: 'Still 1 L', familyId: 'f1', unit: 'cases', resourceId: 'r1', hoursPerUnit: 0.002, order: 0 } },
   resources: { r1: { id: 'r1', name: 'Line A', order: 0 } },

@@ -1,5 +1,14 @@
 import * as Y from 'yjs';
-import { VALUE_ROOTS, type Cells, type Family, type PlanData, type PlanMeta, type Product, type Resource, type ValueRoot } from '@accord/plan-calc';
+import {
+  VALUE_ROOTS,
+  type Cells,
+  type Family,
+  type PlanData,
+  type PlanMeta,
+  type Product,
+  type Resource,
+  type ValueRoot,
+} from '@accord/plan-calc';
 import { SCHEMA_VERSION } from './schema.ts';
 
 /** The numeric map behind a value root. */
@@ -79,4 +88,3 @@ export function writePlanData(doc: Y.Doc, data: PlanData, origin?: unknown): voi
     }
   }, origin);
 }
-

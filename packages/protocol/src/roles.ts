@@ -3,16 +3,7 @@ export const ROLES = ['viewer', 'commenter', 'sales', 'operations', 'finance', '
 export type Role = (typeof ROLES)[number];
 
 /** Sections of the plan document; each root type of the document belongs to exactly one. */
-export const SECTIONS = [
-  'plan',
-  'catalog',
-  'demand',
-  'supply',
-  'finance',
-  'consensus',
-  'comments',
-  'server',
-] as const;
+export const SECTIONS = ['plan', 'catalog', 'demand', 'supply', 'finance', 'consensus', 'comments', 'server'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /**

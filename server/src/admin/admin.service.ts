@@ -36,7 +36,13 @@ export class AdminService {
       throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
     }
     if (await this.#users.findUserByEmail(email)) throw new HttpError(409, 'bad_request', `A user with e-mail ${email} exists already.`);
-    const user: User = { id: randomId(), email, name: input.name.trim(), password_hash: await hashPassword(input.password), created_at: nowIso() };
+    const user: User = {
+      id: randomId(),
+      email,
+      name: input.name.trim(),
+      password_hash: await hashPassword(input.password),
+      created_at: nowIso(),
+    };
     await this.#users.insertUser(user);
     await this.#audit(actor, 'user.create', user.id, { email });
     return user;
@@ -44,7 +50,8 @@ export class AdminService {
 
   /** Sets a new password and ends every session of the user. */
   async resetPassword(actor: string, email: string, password: string): Promise<void> {
-    if (password.length < MIN_PASSWORD_LENGTH) throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+    if (password.length < MIN_PASSWORD_LENGTH)
+      throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
     const user = await this.getUserByEmail(email);
     await this.#users.updatePasswordHash(user.id, await hashPassword(password));
     await this.#sessions.invalidateAll(user.id);
@@ -61,7 +68,12 @@ export class AdminService {
 
   /** Adds a member or changes their role. */
   async setRole(actor: string, workspaceId: string, email: string, role: string): Promise<void> {
-    if (!isRole(role)) throw new HttpError(400, 'bad_request', `"${role}" is not a role; use viewer, commenter, sales, operations, finance, leader or admin.`);
+    if (!isRole(role))
+      throw new HttpError(
+        400,
+        'bad_request',
+        `"${role}" is not a role; use viewer, commenter, sales, operations, finance, leader or admin.`,
+      );
     if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
     const user = await this.getUserByEmail(email);
     await this.#users.upsertMembership(workspaceId, user.id, role satisfies Role, nowIso());

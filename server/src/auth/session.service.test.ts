@@ -11,7 +11,13 @@ describe('sessions (Lucia design)', () => {
   beforeEach(async () => {
     db = openDatabase(':memory:');
     await migrateToLatest(db);
-    await new UserRepository(db).insertUser({ id: 'u1', email: 'a@b.c', name: 'A', password_hash: 'x', created_at: new Date().toISOString() });
+    await new UserRepository(db).insertUser({
+      id: 'u1',
+      email: 'a@b.c',
+      name: 'A',
+      password_hash: 'x',
+      created_at: new Date().toISOString(),
+    });
     now = new Date('2026-11-01T00:00:00Z');
     service = new SessionService(new SessionRepository(db), new UserRepository(db), () => now);
   });

@@ -31,7 +31,13 @@ export function createApp(services: Services): Hono<AppEnv> {
     await next();
     if (c.req.path.startsWith('/api/')) {
       c.get('log').info(
-        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), userId: c.get('auth')?.user.id },
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+          userId: c.get('auth')?.user.id,
+        },
         'request',
       );
     }
@@ -148,9 +154,7 @@ function clientAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean
 function mountWebApp(app: Hono<AppEnv>, webRoot: string | undefined): void {
   const index = webRoot && path.join(webRoot, 'index.html');
   if (!webRoot || !index || !fs.existsSync(index)) {
-    app.get('*', (c) =>
-      c.text('The web app is not built. Run `pnpm build` (or start with `./run start`), then reload.', 503),
-    );
+    app.get('*', (c) => c.text('The web app is not built. Run `pnpm build` (or start with `./run start`), then reload.', 503));
     return;
   }
   const relativeRoot = path.relative(process.cwd(), webRoot);

@@ -36,7 +36,8 @@ describe('demo plan', () => {
 
   it('shows a growing energy range: last year above the year before', () => {
     const energy = products.filter((p) => p.familyId === 'energy');
-    const sum = (months: string[]) => energy.reduce((s, p) => s + months.reduce((t, m) => t + (plan.cells.actuals[cellKey(p.id, m)] ?? 0), 0), 0);
+    const sum = (months: string[]) =>
+      energy.reduce((s, p) => s + months.reduce((t, m) => t + (plan.cells.actuals[cellKey(p.id, m)] ?? 0), 0), 0);
     expect(sum(history.slice(12))).toBeGreaterThan(sum(history.slice(0, 12)) * 1.1);
   });
 });

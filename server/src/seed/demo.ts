@@ -28,7 +28,10 @@ export function nextMonth(now: Date): Month {
  * Creates the demo workspace, its team and its plan. With `fixedPassword` every user's password
  * is `demo`; otherwise each gets a random one, returned to the caller and nowhere logged.
  */
-export async function seedDemo(admin: AdminService, options: { fixedPassword: boolean; now: Date }): Promise<{
+export async function seedDemo(
+  admin: AdminService,
+  options: { fixedPassword: boolean; now: Date },
+): Promise<{
   workspaceId: string;
   planId: string;
   credentials: { email: string; role: Role; password: string }[];

@@ -5,7 +5,14 @@ import { CloseCode, type Role } from '@accord/protocol';
 import type { Logger } from '../logger.ts';
 import type { DocumentRepository } from './document.repository.ts';
 import { applyToStaging, cloneDoc } from './update-guard.ts';
-import { decodeAwarenessEntries, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from './protocol.ts';
+import {
+  decodeAwarenessEntries,
+  decodeClientMessage,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+} from './protocol.ts';
 
 /** One authenticated socket in a room. */
 export interface Connection {
@@ -275,7 +282,9 @@ export class PlanRoom {
   }
 
   #enqueue(task: () => Promise<void>): void {
-    this.#queue = this.#queue.then(task).catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
+    this.#queue = this.#queue
+      .then(task)
+      .catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
   }
 
   #enqueueAndWait(task: () => Promise<void>): Promise<void> {

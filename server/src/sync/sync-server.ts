@@ -72,7 +72,10 @@ export class SyncServer {
   /** Closes every socket of a user (sign out everywhere). */
   closeUserSockets(userId: string): void {
     for (const room of this.#rooms.values()) {
-      void room.then((r) => r.closeUser(userId, CloseCode.sessionEnded, 'signed out'), () => undefined);
+      void room.then(
+        (r) => r.closeUser(userId, CloseCode.sessionEnded, 'signed out'),
+        () => undefined,
+      );
     }
   }
 

@@ -8,10 +8,15 @@ export type GuardVerdict =
   | { type: 'forbidden'; roots: string[]; reason: string }
   | { type: 'invalid'; reason: string };
 
-function rootName(doc: Y.Doc, type: Y.AbstractType<Y.YEvent<any>>): string | undefined {
+/** The part of a shared type needed to walk up to its root. */
+interface SharedType {
+  _item: Y.Item | null;
+}
+
+function rootName(doc: Y.Doc, type: SharedType): string | undefined {
   let top = type;
-  while (top._item !== null) top = top._item.parent as Y.AbstractType<Y.YEvent<any>>;
-  for (const [name, shared] of doc.share) if (shared === top) return name;
+  while (top._item !== null) top = top._item.parent as unknown as SharedType;
+  for (const [name, shared] of doc.share) if ((shared as SharedType) === top) return name;
   return undefined;
 }
 
