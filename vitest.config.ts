@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast unit tests beside the code, integration tests against a real server
-// process, and browser tests in Chromium. Sized for a 2-core machine: integration files run two
+// Four projects: fast unit tests beside the code, integration tests against a real server
+// process, fault tests (crashes, malformed input) and browser tests in Chromium. Sized for a 2-core machine: integration files run two
 // at a time, browser files one at a time.
 export default defineConfig({
   test: {
@@ -19,6 +19,15 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 30_000,
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'fault',
+          include: ['test/fault/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {

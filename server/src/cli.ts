@@ -3,11 +3,11 @@ import { ConfigError, loadConfig } from './config.ts';
 import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
-import { createAdmin } from './server.ts';
 import { generatePassword } from './auth/password.ts';
 import { HttpError } from './http/http-error.ts';
 import { generateDemoPlan } from './seed/demo-plan.ts';
 import { nextMonth } from './seed/demo.ts';
+import { backupDatabase, restoreDatabase } from './admin/backup.ts';
 
 const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the database, as for the server)
 
@@ -15,7 +15,13 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the da
   reset-password <email> [--password P]           set a new password and sign the user out everywhere
   create-workspace --name N                       create a workspace and print its id
   set-role --workspace W --email E --role R       add a member or change their role
+  remove-member --workspace W --email E           remove a member from a workspace
   create-demo-plan --workspace W                  add a copy of the demo plan to a workspace
+  create-token --email E --name N                 issue a personal API token for a user (printed once)
+  list-tokens --email E                           list a user's tokens
+  revoke-token --email E --id T                   revoke a token; sockets using it close within seconds
+  backup <file>                                   online backup of the database (safe while the server runs)
+  restore <file>                                  replace the database with a backup (stop the server first)
   help                                            this text`;
 
 /** `pnpm accord <command>`: administration from the command line, on the same database as the server. */
@@ -34,15 +40,23 @@ async function main(argv: string[]): Promise<number> {
       password: { type: 'string' },
       workspace: { type: 'string' },
       role: { type: 'string' },
+      id: { type: 'string' },
     },
   });
   const config = loadConfig(process.env, []);
   ensureDataDir(config.dataDir);
+  // Restore swaps the database file, so it must run before this process opens it.
+  if (command === 'restore') {
+    if (!positionals[0]) throw new HttpError(400, 'bad_request', 'restore needs the backup file: pnpm accord restore <file>.');
+    const { keptAs } = restoreDatabase(config.databaseFile, positionals[0]);
+    console.log(`Restored ${config.databaseFile} from ${positionals[0]}.${keptAs ? ` The previous database is kept as ${keptAs}.` : ''}`);
+    return 0;
+  }
   const db = openDatabase(config.databaseFile);
   try {
     await migrateToLatest(db);
     const services = createServices(config, db, createLogger('warn'));
-    const admin = createAdmin(services);
+    const admin = services.admin;
     const actor = `cli:${process.env.USER ?? 'unknown'}`;
     const need = (value: string | undefined, flag: string): string => {
       if (!value) throw new HttpError(400, 'bad_request', `${command} needs --${flag}.`);
@@ -70,6 +84,50 @@ async function main(argv: string[]): Promise<number> {
       case 'set-role': {
         await admin.setRole(actor, need(values.workspace, 'workspace'), need(values.email, 'email'), need(values.role, 'role'));
         console.log(`${values.email} is now ${values.role} in workspace ${values.workspace}.`);
+        return 0;
+      }
+      case 'remove-member': {
+        await admin.removeMember(actor, need(values.workspace, 'workspace'), need(values.email, 'email'));
+        console.log(`${values.email} removed from workspace ${values.workspace}.`);
+        return 0;
+      }
+      case 'create-token': {
+        const user = await admin.getUserByEmail(need(values.email, 'email'));
+        const { token, view } = await services.tokens.create(user.id, need(values.name, 'name'));
+        await services.users.insertAudit({
+          actor,
+          action: 'token.create',
+          target: user.id,
+          details: { tokenId: view.id },
+          created_at: new Date().toISOString(),
+        });
+        console.log(token);
+        return 0;
+      }
+      case 'list-tokens': {
+        const user = await admin.getUserByEmail(need(values.email, 'email'));
+        for (const t of await services.tokens.list(user.id)) {
+          console.log(`${t.id}  ${t.name}  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`);
+        }
+        return 0;
+      }
+      case 'revoke-token': {
+        const user = await admin.getUserByEmail(need(values.email, 'email'));
+        if (!(await services.tokens.revoke(user.id, need(values.id, 'id'))))
+          throw new HttpError(404, 'not_found', `No active token ${values.id} for ${values.email}.`);
+        await services.users.insertAudit({
+          actor,
+          action: 'token.revoke',
+          target: user.id,
+          details: { tokenId: values.id },
+          created_at: new Date().toISOString(),
+        });
+        console.log(`Token ${values.id} revoked.`);
+        return 0;
+      }
+      case 'backup': {
+        const { bytes } = await backupDatabase(config.databaseFile, need(positionals[0], 'file (backup <file>)'));
+        console.log(`Backed up ${config.databaseFile} to ${positionals[0]} (${bytes} bytes).`);
         return 0;
       }
       case 'create-demo-plan': {

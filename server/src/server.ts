@@ -6,9 +6,9 @@ import { createAdaptorServer } from '@hono/node-server';
 import { ConfigError, type Config } from './config.ts';
 import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { createApp } from './http/app.ts';
 import { createServices, type Services } from './services.ts';
-import { AdminService } from './admin/admin.service.ts';
 import { seedDemo } from './seed/demo.ts';
 import { SessionRepository } from './auth/session.repository.ts';
 
@@ -21,11 +21,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Builds the admin service over the wired repositories. */
-export function createAdmin(services: Services): AdminService {
-  return new AdminService(services.users, services.planRepository, services.documents, services.sessions);
-}
-
 /**
  * Opens the database (creating and migrating it), seeds the demo workspace on an empty one,
  * and listens. Problems a person can fix reject with ConfigError.
@@ -33,13 +28,14 @@ export function createAdmin(services: Services): AdminService {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   ensureDataDir(config.dataDir);
+  const releaseDataDir = lockDataDir(config.dataDir);
   const db = openDatabase(config.databaseFile);
   await migrateToLatest(db);
   const services = createServices(config, db, log);
   await new SessionRepository(db).deleteExpired(new Date().toISOString());
 
   if (config.seed && (await services.users.countUsers()) === 0) {
-    const seeded = await seedDemo(createAdmin(services), { fixedPassword: config.demo, now: new Date() });
+    const seeded = await seedDemo(services.admin, { fixedPassword: config.demo, now: new Date() });
     if (config.demo) {
       log.info({ users: seeded.credentials.map((c) => c.email), password: undefined }, 'demo workspace created');
       console.error(
@@ -86,6 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       server.closeAllConnections();
       await closed;
       await db.destroy();
+      releaseDataDir();
       log.info('stopped');
     })());
   return { url, port, services, stop };

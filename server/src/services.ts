@@ -11,6 +11,10 @@ import { PlanService } from './plans/plan.service.ts';
 import { UserRepository } from './users/user.repository.ts';
 import { DocumentRepository } from './sync/document.repository.ts';
 import { SyncServer } from './sync/sync-server.ts';
+import { TokenRepository } from './auth/token.repository.ts';
+import { TokenService } from './auth/token.service.ts';
+import { HistoryRepository } from './history/history.repository.ts';
+import { AdminService } from './admin/admin.service.ts';
 
 /** Everything the routes and the sync endpoint use, wired once at start-up. */
 export interface Services {
@@ -23,6 +27,9 @@ export interface Services {
   planRepository: PlanRepository;
   documents: DocumentRepository;
   sessions: SessionService;
+  tokens: TokenService;
+  history: HistoryRepository;
+  admin: AdminService;
   auth: AuthService;
   plans: PlanService;
   sync: SyncServer;
@@ -38,6 +45,7 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
   const documents = new DocumentRepository(db);
   const sessions = new SessionService(new SessionRepository(db), users);
   const plans = new PlanService(planRepository, users);
+  const tokens = new TokenService(new TokenRepository(db), users);
   return {
     config,
     log,
@@ -48,8 +56,19 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
     planRepository,
     documents,
     sessions,
+    tokens,
+    history: new HistoryRepository(db),
+    admin: new AdminService(users, planRepository, documents, sessions),
     auth: new AuthService(users, sessions),
     plans,
-    sync: new SyncServer({ sessions, plans, documents, log, allowedOrigins: config.allowedOrigins, idleUnloadMs: config.docIdleMs }),
+    sync: new SyncServer({
+      sessions,
+      tokens,
+      plans,
+      documents,
+      log,
+      allowedOrigins: config.allowedOrigins,
+      idleUnloadMs: config.docIdleMs,
+    }),
   };
 }

@@ -35,7 +35,7 @@ describe('plan sync over y-websocket', () => {
     expect(products.length).toBeGreaterThanOrEqual(20);
     expect(products.length).toBeLessThanOrEqual(40);
     expect(Object.keys(data.resources)).toHaveLength(3);
-    expect(data.meta.horizonMonths).toBe(18);
+    expect(data.meta.horizonBuckets).toBe(18);
     expect(Object.keys(data.cells.actuals).length).toBe(products.length * 24);
   });
 

@@ -22,9 +22,11 @@ describe('months', () => {
     expect(daysInMonth('2027-02')).toBe(28);
     expect(daysInMonth('2027-12')).toBe(31);
   });
-  it('round-trips cell keys, including ids that contain the separator', () => {
-    expect(parseCellKey(cellKey('SPA-001', '2027-03'))).toEqual({ rowId: 'SPA-001', month: '2027-03' });
-    expect(parseCellKey('a|b|2027-03')).toEqual({ rowId: 'a|b', month: '2027-03' });
+  it('round-trips cell keys of months and weeks, including ids that contain the separator', () => {
+    expect(parseCellKey(cellKey('SPA-001', '2027-03'))).toEqual({ rowId: 'SPA-001', bucket: '2027-03' });
+    expect(parseCellKey(cellKey('SPA-001', '2026-W53'))).toEqual({ rowId: 'SPA-001', bucket: '2026-W53' });
+    expect(parseCellKey('a|b|2027-03')).toEqual({ rowId: 'a|b', bucket: '2027-03' });
+    expect(parseCellKey('SPA-001|2027-W53')).toBeUndefined();
     expect(parseCellKey('SPA-001')).toBeUndefined();
     expect(parseCellKey('|2027-03')).toBeUndefined();
   });

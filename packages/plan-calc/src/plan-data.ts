@@ -1,26 +1,32 @@
-import type { Month } from './months.ts';
+import type { Bucket, BucketSize } from './buckets.ts';
+
+/** The stages of the monthly S&OP cycle (DESIGN.md §1), in order; `locked` once consensus is agreed. */
+export const CYCLE_STAGES = ['data-gathering', 'demand-review', 'supply-review', 'pre-sop', 'executive', 'locked'] as const;
+export type CycleStage = (typeof CYCLE_STAGES)[number];
 
 /** Plan-level settings (root `meta`). */
 export interface PlanMeta {
   name: string;
   currency: string;
-  /** Bucket size of the horizon; only months for now. */
-  bucket: 'month';
-  /** First month of the planning horizon; months before it are history. */
-  horizonStart: Month;
-  horizonMonths: number;
-  historyMonths: number;
+  /** Bucket size of the whole plan: every cell key and `horizonStart` use it. */
+  bucket: BucketSize;
+  /** First bucket of the planning horizon; buckets before it are history. */
+  horizonStart: Bucket;
+  horizonBuckets: number;
+  historyBuckets: number;
+  cycleStage: CycleStage;
   schemaVersion: number;
 }
 
-/** A product family, the first level of roll-up. */
+/** A product family, the first level of roll-up; a retired family retires its products. */
 export interface Family {
   id: string;
   name: string;
   order: number;
+  retired?: boolean;
 }
 
-/** A SKU. */
+/** A SKU; a retired one keeps its history but leaves the horizon maths and roll-ups. */
 export interface Product {
   id: string;
   name: string;
@@ -30,21 +36,29 @@ export interface Product {
   /** The production resource that makes it. */
   resourceId: string;
   hoursPerUnit: number;
+  leadTimeDays: number;
+  /** Safety-stock target as days of cover; a bucket below it is a breach. */
+  safetyStockDays: number;
   order: number;
+  retired?: boolean;
 }
 
-/** A production resource (line, cell, plant) with capacity in hours. */
+/** A production resource (line, cell, plant) with capacity in hours; a retired one leaves the load tables. */
 export interface Resource {
   id: string;
   name: string;
   order: number;
+  retired?: boolean;
 }
 
 /**
- * Document roots that hold numeric cells, by section: demand (`sales` absolute sales forecast,
- * `marketing` uplift), supply (`production`, `capacity` hours, `inventory` opening stock keyed by
- * product), finance (`prices`, `costs` per product, `budget`), `consensus` overrides, and the
- * server-written `actuals` and `statistical` baseline.
+ * Document roots that hold numeric cells, keyed `rowId|bucket` unless said: demand (`sales`
+ * absolute sales forecast, `marketing` additive uplift in units), supply (`production`,
+ * `capacity` hours keyed `resourceId|bucket`, `inventory` opening stock keyed `productId`),
+ * finance (`prices` and `costs` per unit keyed `productId`, overridden per bucket by
+ * `productId|bucket`; `budget` revenue keyed `familyId|bucket`), `consensus` demand, and the
+ * server-written `actuals` (sales), `actualProduction`, `actualInventory` (closing stock) and
+ * `statistical` baseline.
  */
 export const VALUE_ROOTS = [
   'sales',
@@ -57,17 +71,19 @@ export const VALUE_ROOTS = [
   'budget',
   'consensus',
   'actuals',
+  'actualProduction',
+  'actualInventory',
   'statistical',
 ] as const;
 export type ValueRoot = (typeof VALUE_ROOTS)[number];
+
+/** Numeric cells of one value root, keyed by `rowId|bucket` or by `rowId`. */
+export type Cells = Record<string, number>;
 
 /** An empty cells record for every value root. */
 export function emptyCells(): Record<ValueRoot, Cells> {
   return Object.fromEntries(VALUE_ROOTS.map((root) => [root, {}])) as unknown as Record<ValueRoot, Cells>;
 }
-
-/** Numeric cells of one value root, keyed by `rowId|YYYY-MM` or by `rowId`. */
-export type Cells = Record<string, number>;
 
 /** The whole plan as plain data: what plan-calc computes on, what snapshots and tests hold. */
 export interface PlanData {

@@ -2,21 +2,38 @@ import { describe, expect, it } from 'vitest';
 import { cellKey } from './keys.ts';
 import { monthRange } from './months.ts';
 import { emptyCells, type PlanData } from './plan-data.ts';
-import { layeredDemand, projectProduct } from './projection.ts';
+import { demandLineage, layeredDemand, openingStock, projectProduct } from './projection.ts';
+import { seededRandom } from './test-plans.ts';
 
-function plan(horizonMonths = 6): PlanData {
+function plan(horizonBuckets = 6): PlanData {
   return {
-    meta: { name: 't', currency: 'EUR', bucket: 'month', horizonStart: '2027-01', horizonMonths, historyMonths: 0, schemaVersion: 1 },
+    meta: {
+      name: 't',
+      currency: 'EUR',
+      bucket: 'month',
+      horizonStart: '2027-01',
+      horizonBuckets,
+      historyBuckets: 0,
+      cycleStage: 'demand-review',
+      schemaVersion: 2,
+    },
     families: { f: { id: 'f', name: 'F', order: 0 } },
-    products: { p: { id: 'p', name: 'P', familyId: 'f', unit: 'cases', resourceId: 'r', hoursPerUnit: 0.01, order: 0 } },
+    products: {
+      p: {
+        id: 'p',
+        name: 'P',
+        familyId: 'f',
+        unit: 'cases',
+        resourceId: 'r',
+        hoursPerUnit: 0.01,
+        leadTimeDays: 7,
+        safetyStockDays: 10,
+        order: 0,
+      },
+    },
     resources: { r: { id: 'r', name: 'R', order: 0 } },
     cells: emptyCells(),
   };
-}
-
-/** Seeded PRNG so the property test is repeatable. */
-function random(seed: number) {
-  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('layered demand', () => {
@@ -38,26 +55,41 @@ describe('layered demand', () => {
             ? { value: 200 + uplift, layer: 'statistical' }
             : { value: uplift, layer: 'none' };
       expect(layeredDemand(data.cells, 'p', '2027-01'), `mask ${mask}`).toEqual(expected);
+      const lineage = demandLineage(data.cells, 'p', '2027-01');
+      expect({ value: lineage.value, layer: lineage.layer }, `lineage mask ${mask}`).toEqual(expected);
+      expect(lineage.upliftApplied).toBe(hasMarketing && !hasConsensus);
+      expect(lineage.sales).toBe(hasSales ? 300 : undefined);
     }
+  });
+
+  it('takes opening stock from the inventory cell, else the last actual closing stock, else 0', () => {
+    const data = plan();
+    expect(openingStock(data.cells, 'p', '2027-01')).toBe(0);
+    data.cells.actualInventory['p|2026-12'] = 70;
+    expect(openingStock(data.cells, 'p', '2027-01')).toBe(70);
+    data.cells.inventory.p = 40;
+    expect(openingStock(data.cells, 'p', '2027-01')).toBe(40);
   });
 });
 
 describe('projected inventory', () => {
-  it('carries stock from month to month: opening + production − demand', () => {
+  it('carries stock from bucket to bucket: opening + production − demand', () => {
     const data = plan(3);
     data.cells.inventory.p = 100;
     const [m1, m2, m3] = monthRange('2027-01', 3).map((m) => cellKey('p', m));
     Object.assign(data.cells.statistical, { [m1!]: 50, [m2!]: 80, [m3!]: 40 });
     Object.assign(data.cells.production, { [m1!]: 0, [m2!]: 60, [m3!]: 0 });
     data.cells.prices.p = 2;
+    data.cells.prices[m3!] = 3; // a bucket price overrides the product price
     const projection = projectProduct(data, 'p');
+    expect(projection.buckets).toEqual(['2027-01', '2027-02', '2027-03']);
     expect(projection.projectedInventory).toEqual([50, 30, -10]);
-    expect(projection.revenue).toEqual([100, 160, 80]);
+    expect(projection.revenue).toEqual([100, 160, 120]);
     expect(projection.demandLayer).toEqual(['statistical', 'statistical', 'statistical']);
   });
 
   it('conserves inventory on random plans: closing = opening + Σ production − Σ demand', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     for (let run = 0; run < 200; run++) {
       const data = plan(12);
       data.cells.inventory.p = Math.round(next() * 1000);

@@ -10,12 +10,25 @@ const data: PlanData = {
     currency: 'EUR',
     bucket: 'month',
     horizonStart: '2027-01',
-    horizonMonths: 18,
-    historyMonths: 24,
+    horizonBuckets: 18,
+    historyBuckets: 24,
+    cycleStage: 'demand-review',
     schemaVersion: SCHEMA_VERSION,
   },
   families: { f1: { id: 'f1', name: 'Water', order: 0 } },
-  products: { p1: { id: 'p1', name: 'Still 1 L', familyId: 'f1', unit: 'cases', resourceId: 'r1', hoursPerUnit: 0.002, order: 0 } },
+  products: {
+    p1: {
+      id: 'p1',
+      name: 'Still 1 L',
+      familyId: 'f1',
+      unit: 'cases',
+      resourceId: 'r1',
+      hoursPerUnit: 0.002,
+      leadTimeDays: 14,
+      safetyStockDays: 20,
+      order: 0,
+    },
+  },
   resources: { r1: { id: 'r1', name: 'Line A', order: 0 } },
   cells: { ...emptyCells(), sales: { 'p1|2027-01': 120 }, inventory: { p1: 40 }, capacity: { 'r1|2027-01': 300 } },
 };
@@ -41,11 +54,18 @@ describe('plan document', () => {
   });
 
   it('assigns every value root of plan-calc to a section, and server-only roots to the server', () => {
-    for (const root of VALUE_ROOTS) expect(ROOTS[root].kind).toBe('value');
+    for (const root of VALUE_ROOTS) expect(ROOTS[root as keyof typeof ROOTS].kind).toBe('value');
     expect(sectionOfRoot('statistical')).toBe('server');
     expect(sectionOfRoot('actuals')).toBe('server');
     expect(sectionOfRoot('sales')).toBe('demand');
     expect(sectionOfRoot('toString')).toBeUndefined();
     expect(sectionOfRoot('smuggled')).toBeUndefined();
+  });
+});
+
+describe('sections agree across packages', () => {
+  it("maps every value root to the same section as plan-calc's diff does", async () => {
+    const { SECTION_OF_VALUE_ROOT } = await import('@accord/plan-calc');
+    for (const root of VALUE_ROOTS) expect(SECTION_OF_VALUE_ROOT[root], root).toBe(ROOTS[root as keyof typeof ROOTS].section);
   });
 });

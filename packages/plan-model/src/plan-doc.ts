@@ -11,6 +11,9 @@ import {
 } from '@accord/plan-calc';
 import { SCHEMA_VERSION } from './schema.ts';
 
+/** Roots holding one nested Y.Map per catalog entity. */
+export type EntityRoot = 'families' | 'products' | 'resources';
+
 /** The numeric map behind a value root. */
 export function valueMap(doc: Y.Doc, root: ValueRoot): Y.Map<number> {
   return doc.getMap<number>(root);
@@ -35,7 +38,7 @@ export function findCell(doc: Y.Doc, root: ValueRoot, key: string): number | und
   return typeof value === 'number' ? value : undefined;
 }
 
-function readEntities<T>(doc: Y.Doc, root: 'families' | 'products' | 'resources'): Record<string, T> {
+function readEntities<T>(doc: Y.Doc, root: EntityRoot): Record<string, T> {
   const out: Record<string, T> = {};
   doc.getMap<Y.Map<unknown>>(root).forEach((entity, id) => {
     if (entity instanceof Y.Map) out[id] = { id, ...entity.toJSON() } as T;
@@ -43,7 +46,7 @@ function readEntities<T>(doc: Y.Doc, root: 'families' | 'products' | 'resources'
   return out;
 }
 
-function writeEntities(doc: Y.Doc, root: 'families' | 'products' | 'resources', items: Record<string, { id: string }>): void {
+function writeEntities(doc: Y.Doc, root: EntityRoot, items: Record<string, { id: string }>): void {
   const map = doc.getMap<Y.Map<unknown>>(root);
   for (const [id, item] of Object.entries(items)) {
     const entity = new Y.Map<unknown>();
@@ -55,7 +58,7 @@ function writeEntities(doc: Y.Doc, root: 'families' | 'products' | 'resources', 
 /** Reads the plan settings; throws when the document has none (not a plan document). */
 export function getMeta(doc: Y.Doc): PlanMeta {
   const meta = doc.getMap<unknown>('meta').toJSON() as Partial<PlanMeta>;
-  if (typeof meta.horizonStart !== 'string' || typeof meta.horizonMonths !== 'number') {
+  if (typeof meta.horizonStart !== 'string' || typeof meta.horizonBuckets !== 'number') {
     throw new Error('document has no plan meta');
   }
   return meta as PlanMeta;

@@ -2,7 +2,7 @@ import type { Section } from '@accord/protocol';
 import type { ValueRoot } from '@accord/plan-calc';
 
 /** Version of the document layout written by this code; stored in `meta.schemaVersion`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Every root type of the plan document and the section that owns it. A root belongs to one
@@ -17,6 +17,7 @@ export const ROOTS = {
   resources: { section: 'catalog', kind: 'entity' },
   sales: { section: 'demand', kind: 'value' },
   marketing: { section: 'demand', kind: 'value' },
+  events: { section: 'demand', kind: 'entity' },
   production: { section: 'supply', kind: 'value' },
   capacity: { section: 'supply', kind: 'value' },
   inventory: { section: 'supply', kind: 'value' },
@@ -26,6 +27,8 @@ export const ROOTS = {
   consensus: { section: 'consensus', kind: 'value' },
   comments: { section: 'comments', kind: 'entity' },
   actuals: { section: 'server', kind: 'value' },
+  actualProduction: { section: 'server', kind: 'value' },
+  actualInventory: { section: 'server', kind: 'value' },
   statistical: { section: 'server', kind: 'value' },
   decisions: { section: 'server', kind: 'entity' },
   snapshots: { section: 'server', kind: 'entity' },

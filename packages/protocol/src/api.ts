@@ -72,3 +72,67 @@ export interface HealthResponse {
   version: string;
   uptimeSeconds: number;
 }
+
+/** POST /api/tokens */
+export const CreateTokenRequest = z.object({
+  name: z.string().trim().min(1, 'Give the token a name').max(100, 'Token names are at most 100 characters'),
+});
+export type CreateTokenRequest = z.infer<typeof CreateTokenRequest>;
+
+/** A personal API token in a listing; the secret is only in the creation answer. */
+export interface TokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST /api/tokens answer: `token` is shown once. */
+export interface CreateTokenResponse {
+  token: string;
+  info: TokenView;
+}
+
+/** GET /api/tokens */
+export interface TokenListResponse {
+  tokens: TokenView[];
+}
+
+/** PUT /api/workspaces/:workspaceId/members (admins): add a member or change their role. */
+export const SetMemberRequest = z.object({
+  email: z.string().trim().toLowerCase().email('Enter a valid e-mail address'),
+  role: z.enum(['viewer', 'commenter', 'sales', 'operations', 'finance', 'leader', 'admin'], {
+    error: 'Role must be viewer, commenter, sales, operations, finance, leader or admin',
+  }),
+});
+export type SetMemberRequest = z.infer<typeof SetMemberRequest>;
+
+/** A workspace member. */
+export interface MemberView {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** GET /api/workspaces/:workspaceId/members */
+export interface MemberListResponse {
+  members: MemberView[];
+}
+
+/** One changed cell: old → new, who, when. */
+export interface CellChangeView {
+  root: string;
+  key: string;
+  oldValue: number | null;
+  newValue: number | null;
+  userId: string | null;
+  userName: string | null;
+  at: string;
+}
+
+/** GET /api/plans/:planId/history?root=&key= and GET /api/plans/:planId/changes?since= */
+export interface CellChangesResponse {
+  changes: CellChangeView[];
+}

@@ -12,10 +12,14 @@ export const CloseCode = {
   sessionEnded: 4401,
   /** An update changed a section the sender's role may not write; it was not applied. */
   permissionDenied: 4403,
+  /** The member's role changed or they were removed: reload to get the new permissions. */
+  accessChanged: 4410,
   /** A frame larger than the server accepts (see server limits). */
   messageTooLarge: 4413,
   /** Storing an update failed; it was not applied or broadcast. Reconnect to resend it. */
   storageFailed: 4503,
+  /** Too many messages per second from one socket (mirrors HTTP 429); reconnect after a pause. */
+  rateLimited: 4529,
 } as const;
 export type CloseCodeName = keyof typeof CloseCode;
 

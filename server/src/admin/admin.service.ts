@@ -67,7 +67,7 @@ export class AdminService {
   }
 
   /** Adds a member or changes their role. */
-  async setRole(actor: string, workspaceId: string, email: string, role: string): Promise<void> {
+  async setRole(actor: string, workspaceId: string, email: string, role: string): Promise<string> {
     if (!isRole(role))
       throw new HttpError(
         400,
@@ -78,6 +78,17 @@ export class AdminService {
     const user = await this.getUserByEmail(email);
     await this.#users.upsertMembership(workspaceId, user.id, role satisfies Role, nowIso());
     await this.#audit(actor, 'membership.set-role', user.id, { workspaceId, role });
+    return user.id;
+  }
+
+  /** Removes a member from a workspace (their account stays). */
+  async removeMember(actor: string, workspaceId: string, email: string): Promise<string> {
+    const user = await this.getUserByEmail(email);
+    if (!(await this.#users.deleteMembership(workspaceId, user.id))) {
+      throw new HttpError(404, 'not_found', `${email} is not a member of workspace ${workspaceId}.`);
+    }
+    await this.#audit(actor, 'membership.remove', user.id, { workspaceId });
+    return user.id;
   }
 
   /** Creates a plan whose document starts as `data`. */

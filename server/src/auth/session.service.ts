@@ -78,6 +78,12 @@ export class SessionService {
     return { session, user, renewed };
   }
 
+  /** Whether a session still exists and has not expired (for open sockets, which hold no token). */
+  async isActive(sessionId: string): Promise<boolean> {
+    const session = await this.#sessions.findById(sessionId);
+    return session !== undefined && Date.parse(session.expires_at) > this.#now().getTime();
+  }
+
   /** Ends one session (sign out). */
   invalidate(sessionId: string): Promise<void> {
     return this.#sessions.delete(sessionId);

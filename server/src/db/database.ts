@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as initial from './migrations/0001-initial.ts';
+import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import type { Database } from './schema.ts';
 import { ConfigError } from '../config.ts';
 
@@ -12,6 +13,7 @@ export type Db = Kysely<Database>;
 // from a bundle and in tests. Names sort in the order they must run.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-history-and-tokens': historyAndTokens,
 };
 
 /**

@@ -68,6 +68,29 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+/** A changed cell of an accepted update: section root, key, old → new, who, when. */
+export interface CellHistoryTable {
+  id: Generated<number>;
+  document_id: string;
+  root: string;
+  cell_key: string;
+  old_value: number | null;
+  new_value: number | null;
+  user_id: string | null;
+  created_at: string;
+}
+
+/** A personal API token; the secret half is stored only as a SHA-256. */
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: Uint8Array;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -77,9 +100,13 @@ export interface Database {
   document_states: DocumentStateTable;
   document_updates: DocumentUpdateTable;
   audit_log: AuditLogTable;
+  cell_history: CellHistoryTable;
+  api_tokens: ApiTokenTable;
 }
 
 export type User = Selectable<UserTable>;
 export type Session = Selectable<SessionTable>;
 export type Plan = Selectable<PlanTable>;
 export type NewAuditEntry = Insertable<AuditLogTable>;
+export type ApiToken = Selectable<ApiTokenTable>;
+export type NewCellChange = Insertable<CellHistoryTable>;

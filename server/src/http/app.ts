@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { ErrorCode, SignInRequest, type ErrorBody, type HealthResponse, type PlanListResponse, type PlanResponse } from '@accord/protocol';
+import { ErrorCode, type ErrorBody, type HealthResponse } from '@accord/protocol';
 import type { AppEnv } from './context.ts';
-import { HttpError, unauthenticated } from './http-error.ts';
+import { HttpError } from './http-error.ts';
 import { clearSessionCookie, isHttps, readSessionCookie, setSessionCookie } from './cookies.ts';
 import { isAllowedOrigin } from './origin.ts';
 import { randomId } from '../db/ids.ts';
-import { toPlanSummary } from '../plans/plan.service.ts';
+import { authenticate, bearerToken } from '../auth/principal.ts';
+import { authRoutes } from './auth.routes.ts';
+import { planRoutes } from './plan.routes.ts';
 import type { Services } from '../services.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.-]{1,64}$/;
@@ -17,7 +18,7 @@ const startedAt = Date.now();
 
 /** Builds the HTTP application: REST API under /api and the built web app for everything else. */
 export function createApp(services: Services): Hono<AppEnv> {
-  const { config, log, auth, sessions, plans } = services;
+  const { config, log, sessions, tokens } = services;
   const app = new Hono<AppEnv>();
 
   // Request id and a child logger carrying it; an incoming X-Request-Id is kept when sane.
@@ -68,69 +69,23 @@ export function createApp(services: Services): Hono<AppEnv> {
     await next();
   });
 
-  // Session from the cookie, renewed (sliding expiry) when validation extended it.
+  // The caller: a bearer API token (scripts) or the session cookie (browsers). A renewed
+  // session (sliding expiry) gets its cookie re-sent; an invalid cookie is cleared.
   api.use(async (c, next) => {
-    const token = readSessionCookie(c);
-    const session = token ? await sessions.validate(token) : undefined;
-    if (token && !session) clearSessionCookie(c);
-    if (session?.renewed && token) setSessionCookie(c, token, isHttps(c, config.trustProxy));
-    c.set('auth', session);
+    const sessionToken = readSessionCookie(c);
+    const principal = await authenticate({ bearer: bearerToken(c.req.header('authorization')), sessionToken }, sessions, tokens);
+    if (sessionToken && !principal && !c.req.header('authorization')) clearSessionCookie(c);
+    if (principal?.renewedSessionToken) setSessionCookie(c, principal.renewedSessionToken, isHttps(c, config.trustProxy));
+    c.set('auth', principal);
     await next();
   });
-
-  const requireAuth = (c: { get: (key: 'auth') => AppEnv['Variables']['auth'] }) => {
-    const session = c.get('auth');
-    if (!session) throw unauthenticated();
-    return session;
-  };
 
   api.get('/health', (c) => {
     const body: HealthResponse = { status: 'ok', version: services.version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) };
     return c.json(body);
   });
-
-  api.post('/auth/sign-in', async (c) => {
-    const parsed = SignInRequest.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new HttpError(400, ErrorCode.badRequest, parsed.error.issues[0]?.message ?? 'Send JSON with email and password.');
-    }
-    const address = clientAddress(c, config.trustProxy);
-    const { token, user } = await auth.signIn(parsed.data.email, parsed.data.password, address);
-    setSessionCookie(c, token, isHttps(c, config.trustProxy));
-    c.get('log').info({ userId: user.id }, 'signed in');
-    return c.json(await auth.me(user));
-  });
-
-  api.post('/auth/sign-out', async (c) => {
-    const session = c.get('auth');
-    if (session) await sessions.invalidate(session.session.id);
-    clearSessionCookie(c);
-    return c.body(null, 204);
-  });
-
-  api.post('/auth/sign-out-everywhere', async (c) => {
-    const { user } = requireAuth(c);
-    await sessions.invalidateAll(user.id);
-    services.sync.closeUserSockets(user.id);
-    clearSessionCookie(c);
-    return c.body(null, 204);
-  });
-
-  api.get('/me', async (c) => c.json(await auth.me(requireAuth(c).user)));
-
-  api.get('/workspaces/:workspaceId/plans', async (c) => {
-    const { user } = requireAuth(c);
-    const list = await plans.listPlansForUser(user.id, c.req.param('workspaceId'));
-    const body: PlanListResponse = { plans: list.map(toPlanSummary) };
-    return c.json(body);
-  });
-
-  api.get('/plans/:planId', async (c) => {
-    const { user } = requireAuth(c);
-    const { plan, role } = await plans.getPlanForUser(user.id, c.req.param('planId'));
-    const body: PlanResponse = { plan: toPlanSummary(plan), role };
-    return c.json(body);
-  });
+  api.route('/', authRoutes(services));
+  api.route('/', planRoutes(services));
 
   api.all('*', () => {
     throw new HttpError(404, ErrorCode.notFound, 'No such API endpoint.');
@@ -139,15 +94,6 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.route('/api', api);
   mountWebApp(app, services.webRoot);
   return app;
-}
-
-/** The client's address, from the socket or (behind a trusted proxy) X-Forwarded-For. */
-function clientAddress(c: Parameters<typeof getConnInfo>[0], trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return getConnInfo(c).remote.address ?? 'unknown';
 }
 
 /** Serves the built SPA: hashed assets cached for a year, every other path gets index.html. */

@@ -1,11 +1,39 @@
+import type { Context } from 'hono';
 import type { Logger } from '../logger.ts';
-import type { SessionWithUser } from '../auth/session.service.ts';
+import type { Principal } from '../auth/principal.ts';
+import { HttpError, unauthenticated } from './http-error.ts';
 
 /** Per-request values set by middleware. */
 export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
-    auth: SessionWithUser | undefined;
+    auth: Principal | undefined;
   };
+}
+
+/** The authenticated principal, or a 401. */
+export function requireAuth(c: Context<AppEnv>): Principal {
+  const principal = c.get('auth');
+  if (!principal) throw unauthenticated();
+  return principal;
+}
+
+/** Parses a JSON body with a zod-like schema, answering 400 with the first problem. */
+export async function parseBody<T>(
+  c: Context<AppEnv>,
+  schema: {
+    safeParse(
+      data: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { message: string; path: PropertyKey[] }[] } };
+  },
+): Promise<T> {
+  const body: unknown = await c.req.json().catch(() => undefined);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+    throw new HttpError(400, 'bad_request', issue ? `${where}${issue.message}` : 'Send a JSON body.');
+  }
+  return parsed.data;
 }

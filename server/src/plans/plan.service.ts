@@ -29,10 +29,20 @@ export class PlanService {
     return { plan, role };
   }
 
-  /** The plans of a workspace the user belongs to. */
-  async listPlansForUser(userId: string, workspaceId: string): Promise<Plan[]> {
+  /**
+   * The user's role in a workspace; 404 when not a member (so workspaces cannot be probed), 403
+   * when `required` is given and the role is not it.
+   */
+  async requireRole(userId: string, workspaceId: string, required?: Role): Promise<Role> {
     const role = await this.#users.findRole(userId, workspaceId);
     if (!role) throw new HttpError(404, 'not_found', 'Workspace not found.');
+    if (required && role !== required) throw new HttpError(403, 'forbidden', `Only a workspace ${required} can do this.`);
+    return role;
+  }
+
+  /** The plans of a workspace the user belongs to. */
+  async listPlansForUser(userId: string, workspaceId: string): Promise<Plan[]> {
+    await this.requireRole(userId, workspaceId);
     return this.#plans.listByWorkspace(workspaceId);
   }
 }

@@ -12,8 +12,9 @@ describe('demo plan', () => {
     expect(products.length).toBeGreaterThanOrEqual(20);
     expect(products.length).toBeLessThanOrEqual(40);
     expect(Object.keys(plan.resources).length).toBeGreaterThanOrEqual(2);
-    expect(plan.meta.horizonMonths).toBe(18);
+    expect(plan.meta.horizonBuckets).toBe(18);
     for (const p of products) for (const m of history) expect(plan.cells.actuals[cellKey(p.id, m)]).toBeGreaterThanOrEqual(0);
+    for (const p of products) expect(p.safetyStockDays).toBeGreaterThan(0);
   });
 
   it('is deterministic for a horizon and seed', () => {
@@ -39,5 +40,12 @@ describe('demo plan', () => {
     const sum = (months: string[]) =>
       energy.reduce((s, p) => s + months.reduce((t, m) => t + (plan.cells.actuals[cellKey(p.id, m)] ?? 0), 0), 0);
     expect(sum(history.slice(12))).toBeGreaterThan(sum(history.slice(0, 12)) * 1.1);
+  });
+});
+
+describe('demo plan layers', () => {
+  it('fills every value root, so every layer of the maths has data', () => {
+    const plan = generateDemoPlan('2027-01');
+    for (const [root, cells] of Object.entries(plan.cells)) expect(Object.keys(cells).length, root).toBeGreaterThan(0);
   });
 });

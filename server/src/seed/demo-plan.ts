@@ -24,6 +24,9 @@ interface FamilySpec {
   seasonAmplitude: number;
   peakMonth: number;
   pricePerCase: [number, number];
+  /** Supplier and production lead time, and the safety-stock policy in days of cover. */
+  leadTimeDays: number;
+  safetyStockDays: number;
   /** Share of months with any demand; below 1 makes the family intermittent. */
   occurrence: number;
 }
@@ -31,6 +34,8 @@ interface FamilySpec {
 const FAMILIES: FamilySpec[] = [
   {
     id: 'sparkling',
+    leadTimeDays: 14,
+    safetyStockDays: 20,
     name: 'Sparkling Water',
     resourceId: 'line-a',
     baseCases: [2500, 9000],
@@ -52,6 +57,8 @@ const FAMILIES: FamilySpec[] = [
   },
   {
     id: 'juices',
+    leadTimeDays: 21,
+    safetyStockDays: 25,
     name: 'Juices',
     resourceId: 'line-b',
     baseCases: [1200, 5000],
@@ -73,6 +80,8 @@ const FAMILIES: FamilySpec[] = [
   },
   {
     id: 'energy',
+    leadTimeDays: 10,
+    safetyStockDays: 15,
     name: 'Energy Drinks',
     resourceId: 'canning',
     baseCases: [1800, 6500],
@@ -93,6 +102,8 @@ const FAMILIES: FamilySpec[] = [
   },
   {
     id: 'gifts',
+    leadTimeDays: 45,
+    safetyStockDays: 30,
     name: 'Gift & Seasonal',
     resourceId: 'line-a',
     baseCases: [150, 600],
@@ -167,9 +178,10 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
       currency: 'EUR',
       bucket: 'month',
       horizonStart,
-      horizonMonths: HORIZON_MONTHS,
-      historyMonths: HISTORY_MONTHS,
-      schemaVersion: 1,
+      horizonBuckets: HORIZON_MONTHS,
+      historyBuckets: HISTORY_MONTHS,
+      cycleStage: 'demand-review',
+      schemaVersion: 2,
     },
     families: {},
     products: {},
@@ -185,7 +197,17 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
     spec.skus.forEach((name, order) => {
       const id = `${spec.id.slice(0, 3).toUpperCase()}-${String(order + 1).padStart(3, '0')}`;
       const hoursPerUnit = Math.round((1 / (resource.casesPerHour * (0.85 + 0.3 * random()))) * 1e5) / 1e5;
-      data.products[id] = { id, name, familyId: spec.id, unit: 'cases', resourceId: spec.resourceId, hoursPerUnit, order };
+      data.products[id] = {
+        id,
+        name,
+        familyId: spec.id,
+        unit: 'cases',
+        resourceId: spec.resourceId,
+        hoursPerUnit,
+        leadTimeDays: spec.leadTimeDays,
+        safetyStockDays: spec.safetyStockDays,
+        order,
+      };
       const base = between(spec.baseCases);
       const intermittent = spec.occurrence < 1;
       const history = historyMonths.map((month, t) => {
@@ -193,7 +215,17 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
         const occurs = random() < spec.occurrence * (month.endsWith('-12') && intermittent ? 2.5 : 1);
         return occurs ? Math.round(base * trend * seasonFactor(spec, month) * noise(intermittent ? 0.5 : 0.12)) : 0;
       });
-      historyMonths.forEach((month, t) => (cells.actuals[cellKey(id, month)] = history[t]!));
+      // Actuals: sales as generated; production within a few percent of sales (made to stock);
+      // closing inventory carried from a stock of about one month of demand.
+      let stock = Math.round(base * (intermittent ? 2 : 1));
+      historyMonths.forEach((month, t) => {
+        const key = cellKey(id, month);
+        const produced = Math.round((history[t]! * (0.97 + 0.06 * random())) / 10) * 10;
+        stock = Math.max(0, stock + produced - history[t]!);
+        cells.actuals[key] = history[t]!;
+        cells.actualProduction[key] = produced;
+        cells.actualInventory[key] = stock;
+      });
       const statistical = baseline(history, horizon, historyMonths, intermittent);
       const price = Math.round(between(spec.pricePerCase) * 100) / 100;
       cells.prices[id] = price;
@@ -226,6 +258,18 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
     }
   }
   for (const month of horizon.slice(2, 5)) cells.marketing[cellKey('ENE-007', month)] = 600;
+
+  // Finance runs a summer promotion price on the best seller; the bucket price overrides the list price.
+  const promoMonth = horizon.find((m) => m.endsWith('-07'));
+  if (promoMonth) cells.prices[cellKey('SPA-001', promoMonth)] = Math.round((cells.prices['SPA-001'] ?? 0) * 0.9 * 100) / 100;
+
+  // Last cycle's consensus already agreed the next two months of two juices.
+  for (const id of ['JUI-001', 'JUI-003']) {
+    for (const month of horizon.slice(0, 2)) {
+      const key = cellKey(id, month);
+      cells.consensus[key] = Math.round(((cells.sales[key] ?? cells.statistical[key] ?? 0) * 1.05) / 10) * 10;
+    }
+  }
 
   // Capacity: a flat number of hours per line, 8 % above the average load, so seasonal peaks overload.
   for (const resource of RESOURCES) {

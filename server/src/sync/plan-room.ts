@@ -2,8 +2,10 @@ import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
 import { CloseCode, type Role } from '@accord/protocol';
+import { migratePlanDoc, schemaVersionOf, SCHEMA_VERSION } from '@accord/plan-model';
+import type { Credential } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
-import type { DocumentRepository } from './document.repository.ts';
+import type { CellChange, DocumentRepository } from './document.repository.ts';
 import { applyToStaging, cloneDoc } from './update-guard.ts';
 import {
   decodeAwarenessEntries,
@@ -19,10 +21,12 @@ export interface Connection {
   ws: WebSocket;
   userId: string;
   role: Role;
-  sessionId: string;
+  credential: Credential;
   log: Logger;
   /** Awareness client ids this socket has published, removed when it closes. */
   clientIds: Set<number>;
+  /** Messages this socket may still send now (see MESSAGE_RATE). */
+  rate: TokenBucket;
 }
 
 // An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
@@ -30,6 +34,34 @@ export interface Connection {
 const MAX_AWARENESS_BYTES = 8 * 1024;
 // Fold the update log into the state blob every this many updates, so loads stay fast.
 const COMPACT_EVERY_UPDATES = 500;
+// One update is far below this; a frame above it is refused with 4413 (ws itself drops frames
+// above its own hard limit with 1009).
+export const MAX_UPDATE_BYTES = 8 * 1024 * 1024;
+// Typing, pasting and moving the cursor send a few messages a second; 100 a second sustained with
+// bursts of 500 (a reconnect replaying queued edits) leaves honest clients untouched.
+export const MESSAGE_RATE = { perSecond: 100, burst: 500 } as const;
+
+/** A token bucket: `burst` messages at once, refilled at `perSecond`. */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+  readonly #perSecond: number;
+  readonly #burst: number;
+  constructor(perSecond: number, burst: number, now = performance.now()) {
+    this.#perSecond = perSecond;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#last = now;
+  }
+  /** Takes one token; false when the bucket is empty. */
+  take(now = performance.now()): boolean {
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#perSecond);
+    this.#last = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
 
 /** Origin of transactions made by the server itself (seed, load), as opposed to a Connection. */
 export const SERVER_ORIGIN = Symbol('server');
@@ -88,6 +120,11 @@ export class PlanRoom {
     room.#lastUpdateId = stored.updates.at(-1)?.id ?? 0;
     room.#updatesSinceCompaction = stored.updates.length;
     room.#staging = cloneDoc(room.doc);
+    // A document written by an older Accord is brought up to date once, as a stored server change.
+    if (stored.state && schemaVersionOf(room.doc) < SCHEMA_VERSION) {
+      await room.applyServerChange((doc) => migratePlanDoc(doc));
+      log.info({ documentId, to: SCHEMA_VERSION }, 'plan document migrated');
+    }
     return room;
   }
 
@@ -98,6 +135,14 @@ export class PlanRoom {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
         this.#close(conn, CloseCode.malformedMessage, 'text frames are not part of the protocol');
+        return;
+      }
+      if (!conn.rate.take()) {
+        this.#close(conn, CloseCode.rateLimited, `more than ${MESSAGE_RATE.perSecond} messages a second; reconnect later`);
+        return;
+      }
+      if (frame.byteLength > MAX_UPDATE_BYTES) {
+        this.#close(conn, CloseCode.messageTooLarge, `frames are limited to ${MAX_UPDATE_BYTES} bytes`);
         return;
       }
       this.#enqueue(() => this.#handleFrame(conn, frame));
@@ -143,9 +188,9 @@ export class PlanRoom {
     for (const conn of [...this.connections]) this.#close(conn, code, reason);
   }
 
-  /** Closes the sockets of one user (signed out everywhere, access revoked). */
-  closeUser(userId: string, code: number, reason: string): void {
-    for (const conn of [...this.connections]) if (conn.userId === userId) this.#close(conn, code, reason);
+  /** Closes the sockets that match (a user signed out everywhere, a revoked token, a changed role). */
+  closeWhere(match: (conn: Connection) => boolean, code: number, reason: string): void {
+    for (const conn of [...this.connections]) if (match(conn)) this.#close(conn, code, reason);
   }
 
   /** True once the room was unloaded; a socket that raced the unload must reconnect. */
@@ -187,7 +232,7 @@ export class PlanRoom {
   }
 
   async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
-    const verdict = applyToStaging(this.#staging, update, conn.role);
+    const verdict = applyToStaging(this.#staging, update, conn);
     if (verdict.type !== 'accepted') {
       this.#staging.destroy();
       this.#staging = cloneDoc(this.doc);
@@ -197,8 +242,15 @@ export class PlanRoom {
       return;
     }
     if (!verdict.changed) return;
+    // Old values from the live document (not yet changed), new ones from the staging copy.
+    const cells: CellChange[] = verdict.cells.map(({ root, key }) => ({
+      root,
+      key,
+      oldValue: numberOrNull(this.doc.getMap(root).get(key)),
+      newValue: numberOrNull(this.#staging.getMap(root).get(key)),
+    }));
     try {
-      await this.#persist(update, conn.userId);
+      await this.#persist(update, conn.userId, cells);
     } catch (e: unknown) {
       // Not stored, so not applied and not broadcast; the sender keeps it and resends it when it
       // reconnects (its sync step 2 carries everything the server lacks).
@@ -235,8 +287,8 @@ export class PlanRoom {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
   }
 
-  async #persist(update: Uint8Array, userId: string | null): Promise<void> {
-    this.#lastUpdateId = await this.#store.append(this.documentId, update, userId, new Date().toISOString());
+  async #persist(update: Uint8Array, userId: string | null, cells: CellChange[] = []): Promise<void> {
+    this.#lastUpdateId = await this.#store.append(this.documentId, update, userId, new Date().toISOString(), cells);
     this.#updatesSinceCompaction++;
   }
 
@@ -292,6 +344,10 @@ export class PlanRoom {
     this.#queue = result.catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
     return result;
   }
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
 }
 
 interface AwarenessChange {

@@ -4,13 +4,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode } from '@accord/protocol';
 import type { Logger } from '../logger.ts';
 import type { SessionService } from '../auth/session.service.ts';
+import type { TokenService } from '../auth/token.service.ts';
+import { authenticate, bearerToken, type Credential } from '../auth/principal.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import { HttpError } from '../http/http-error.ts';
 import { SESSION_COOKIE, parseCookie } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
 import { randomId } from '../db/ids.ts';
 import type { DocumentRepository } from './document.repository.ts';
-import { PlanRoom, type Connection } from './plan-room.ts';
+import { MESSAGE_RATE, PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
 // y-websocket clients reconnect when they hear nothing for 30 s; a ping every 15 s keeps idle
@@ -19,9 +21,15 @@ const PING_INTERVAL_MS = 15_000;
 // One frame carries at most one update; 16 MiB is far above any honest edit (a pasted range of
 // a few thousand cells is a few hundred KiB) and bounds what a client can make us buffer.
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+// Twenty tabs, devices and scripts per person is generous; more is a leak or an attack.
+export const MAX_CONNECTIONS_PER_USER = 20;
+// Role changes and sign-outs made in this process act at once; those made elsewhere (the CLI,
+// another instance) are picked up by this periodic check of every open socket.
+const REVALIDATE_INTERVAL_MS = 10_000;
 
 export interface SyncServerOptions {
   sessions: SessionService;
+  tokens: TokenService;
   plans: PlanService;
   documents: DocumentRepository;
   log: Logger;
@@ -40,12 +48,16 @@ export class SyncServer {
   readonly #alive = new WeakSet<WebSocket>();
   readonly #options: SyncServerOptions;
   readonly #pinger: NodeJS.Timeout;
+  readonly #revalidator: NodeJS.Timeout;
+  readonly #connectionsByUser = new Map<string, number>();
   #closing = false;
 
   constructor(options: SyncServerOptions) {
     this.#options = options;
     this.#pinger = setInterval(() => this.#pingAll(), PING_INTERVAL_MS);
     this.#pinger.unref();
+    this.#revalidator = setInterval(() => void this.#revalidateAll(), REVALIDATE_INTERVAL_MS);
+    this.#revalidator.unref();
   }
 
   /** Routes HTTP upgrade requests of `server` to this endpoint. */
@@ -71,11 +83,31 @@ export class SyncServer {
 
   /** Closes every socket of a user (sign out everywhere). */
   closeUserSockets(userId: string): void {
-    for (const room of this.#rooms.values()) {
-      void room.then(
-        (r) => r.closeUser(userId, CloseCode.sessionEnded, 'signed out'),
-        () => undefined,
-      );
+    this.#forEachRoom((room) => room.closeWhere((c) => c.userId === userId, CloseCode.sessionEnded, 'signed out'));
+  }
+
+  /** Closes the sockets opened with one session or token (sign out, token revoked). */
+  closeCredentialSockets(credential: Credential): void {
+    this.#forEachRoom((room) =>
+      room.closeWhere(
+        (c) => c.credential.type === credential.type && c.credential.id === credential.id,
+        CloseCode.sessionEnded,
+        'signed out',
+      ),
+    );
+  }
+
+  /** Re-checks a user's role on every open socket; a changed or removed membership closes them with 4410. */
+  async refreshAccess(userId: string): Promise<void> {
+    for (const room of await this.#loadedRooms()) {
+      for (const conn of [...room.connections].filter((c) => c.userId === userId)) {
+        const role = await this.#options.plans.getPlanForUser(userId, room.documentId).then(
+          (r) => r.role,
+          () => undefined,
+        );
+        if (role !== conn.role)
+          room.closeWhere((c) => c === conn, CloseCode.accessChanged, role ? `your role is now ${role}` : 'you no longer have access');
+      }
     }
   }
 
@@ -83,6 +115,7 @@ export class SyncServer {
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#pinger);
+    clearInterval(this.#revalidator);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     const rooms = await Promise.allSettled(this.#rooms.values());
     for (const result of rooms) {
@@ -104,14 +137,26 @@ export class SyncServer {
     const planId = SYNC_PATH.exec(url.pathname)?.[1];
     if (!planId) return rejectUpgrade(socket, 404, 'Not Found', 'No such endpoint.');
     if (this.#closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'The server is shutting down.');
-    const originOk = isAllowedOrigin(
-      { origin: header(req, 'origin'), host: header(req, 'host'), secFetchSite: header(req, 'sec-fetch-site') },
-      this.#options.allowedOrigins,
+    // Scripts authenticate with an API token (?token= or a bearer header) and are not subject to
+    // the Origin check (no ambient cookie is involved); browsers use the session cookie and must
+    // come from our own origin.
+    const bearer = url.searchParams.get('token') ?? bearerToken(header(req, 'authorization'));
+    if (bearer === null || bearer === undefined) {
+      const originOk = isAllowedOrigin(
+        { origin: header(req, 'origin'), host: header(req, 'host'), secFetchSite: header(req, 'sec-fetch-site') },
+        this.#options.allowedOrigins,
+      );
+      if (!originOk) return rejectUpgrade(socket, 403, 'Forbidden', 'Cross-site WebSocket connections are not accepted.');
+    }
+    const auth = await authenticate(
+      { bearer: bearer ?? undefined, sessionToken: parseCookie(req.headers.cookie, SESSION_COOKIE) },
+      this.#options.sessions,
+      this.#options.tokens,
     );
-    if (!originOk) return rejectUpgrade(socket, 403, 'Forbidden', 'Cross-site WebSocket connections are not accepted.');
-    const token = parseCookie(req.headers.cookie, SESSION_COOKIE);
-    const auth = token ? await this.#options.sessions.validate(token) : undefined;
     if (!auth) return rejectUpgrade(socket, 401, 'Unauthorized', 'Sign in to open this plan.');
+    if ((this.#connectionsByUser.get(auth.user.id) ?? 0) >= MAX_CONNECTIONS_PER_USER) {
+      return rejectUpgrade(socket, 429, 'Too Many Requests', `At most ${MAX_CONNECTIONS_PER_USER} open connections per user.`);
+    }
     let role;
     try {
       ({ role } = await this.#options.plans.getPlanForUser(auth.user.id, planId));
@@ -126,8 +171,9 @@ export class SyncServer {
         ws,
         userId: auth.user.id,
         role,
-        sessionId: auth.session.id,
+        credential: auth.credential,
         clientIds: new Set(),
+        rate: new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst),
         log: log.child({ userId: auth.user.id, planId }),
       };
       if (room.destroyed) {
@@ -137,13 +183,53 @@ export class SyncServer {
       this.#alive.add(ws);
       ws.on('pong', () => this.#alive.add(ws));
       ws.on('error', (err) => conn.log.warn({ err }, 'socket error'));
+      this.#connectionsByUser.set(conn.userId, (this.#connectionsByUser.get(conn.userId) ?? 0) + 1);
       ws.on('close', (code) => {
+        const open = (this.#connectionsByUser.get(conn.userId) ?? 1) - 1;
+        if (open > 0) this.#connectionsByUser.set(conn.userId, open);
+        else this.#connectionsByUser.delete(conn.userId);
         conn.log.info({ code }, 'sync socket closed');
         if (room.connections.size === 0) this.#scheduleUnload(planId);
       });
       room.connect(conn);
       conn.log.info({ role }, 'sync socket opened');
     });
+  }
+
+  #forEachRoom(action: (room: PlanRoom) => void): void {
+    for (const room of this.#rooms.values()) void room.then(action, () => undefined);
+  }
+
+  async #loadedRooms(): Promise<PlanRoom[]> {
+    const settled = await Promise.allSettled(this.#rooms.values());
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  }
+
+  /** Closes sockets whose session or token ended, or whose role changed, elsewhere. */
+  async #revalidateAll(): Promise<void> {
+    try {
+      for (const room of await this.#loadedRooms()) {
+        for (const conn of [...room.connections]) {
+          const { credential } = conn;
+          const active =
+            credential.type === 'session'
+              ? await this.#options.sessions.isActive(credential.id)
+              : await this.#options.tokens.isActive(credential.id);
+          if (!active) {
+            room.closeWhere((c) => c === conn, CloseCode.sessionEnded, 'signed out');
+            continue;
+          }
+          const role = await this.#options.plans.getPlanForUser(conn.userId, room.documentId).then(
+            (r) => r.role,
+            () => undefined,
+          );
+          if (role !== conn.role)
+            room.closeWhere((c) => c === conn, CloseCode.accessChanged, role ? `your role is now ${role}` : 'you no longer have access');
+        }
+      }
+    } catch (e: unknown) {
+      this.#options.log.error({ err: e }, 'revalidating sockets failed');
+    }
   }
 
   #scheduleUnload(planId: string): void {

@@ -20,7 +20,7 @@ function scenario(edit: (doc: Y.Doc) => void): { staging: Y.Doc; update: Uint8Ar
 
 const verdictFor = (role: Role, edit: (doc: Y.Doc) => void) => {
   const { staging, update } = scenario(edit);
-  return applyToStaging(staging, update, role).type;
+  return applyToStaging(staging, update, { role, userId: 'u1' }).type;
 };
 
 describe('update guard', () => {
@@ -56,22 +56,28 @@ describe('update guard', () => {
     }
   });
 
+  it('refuses text, NaN and oversized keys in value roots', () => {
+    expect(verdictFor('sales', (doc) => doc.getMap('sales').set('p1|2027-02', 'lots'))).toBe('invalid');
+    expect(verdictFor('sales', (doc) => doc.getMap('sales').set('p1|2027-02', Number.NaN))).toBe('invalid');
+    expect(verdictFor('sales', (doc) => doc.getMap('sales').set('k'.repeat(300), 1))).toBe('invalid');
+  });
+
   it('reports an empty update as accepted without change', () => {
     const { staging } = scenario(() => undefined);
-    const verdict = applyToStaging(staging, Y.encodeStateAsUpdate(new Y.Doc()), 'viewer');
-    expect(verdict).toEqual({ type: 'accepted', changed: false, roots: [] });
+    const verdict = applyToStaging(staging, Y.encodeStateAsUpdate(new Y.Doc()), { role: 'viewer', userId: 'u1' });
+    expect(verdict).toEqual({ type: 'accepted', changed: false, roots: [], cells: [] });
   });
 
   it('refuses bytes that are not an update, and updates with missing dependencies', () => {
     const { staging } = scenario(() => undefined);
-    expect(applyToStaging(staging, new Uint8Array([1, 2, 3, 250]), 'sales').type).toBe('invalid');
+    expect(applyToStaging(staging, new Uint8Array([1, 2, 3, 250]), { role: 'sales', userId: 'u1' }).type).toBe('invalid');
     const other = new Y.Doc();
     other.getMap('sales').set('a', 1);
     const first = Y.encodeStateAsUpdate(other);
     const sv = Y.encodeStateVector(other);
     other.getMap('sales').set('b', 2);
     const second = Y.encodeStateAsUpdate(other, sv);
-    expect(applyToStaging(cloneDoc(staging), second, 'sales').type).toBe('invalid');
-    expect(applyToStaging(cloneDoc(staging), first, 'sales').type).toBe('accepted');
+    expect(applyToStaging(cloneDoc(staging), second, { role: 'sales', userId: 'u1' }).type).toBe('invalid');
+    expect(applyToStaging(cloneDoc(staging), first, { role: 'sales', userId: 'u1' }).type).toBe('accepted');
   });
 });

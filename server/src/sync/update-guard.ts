@@ -1,10 +1,14 @@
 import * as Y from 'yjs';
 import { canWrite, type Role } from '@accord/protocol';
-import { sectionOfRoot } from '@accord/plan-model';
+import { ROOTS, sectionOfRoot, type RootName } from '@accord/plan-model';
+import { commentViolation } from './comment-rules.ts';
+
+// Keys are `rowId|bucket`; ids are short random or human codes, so 200 characters is ample.
+const MAX_KEY_LENGTH = 200;
 
 /** Why an update was refused, or that it was accepted and whether it changed anything. */
 export type GuardVerdict =
-  | { type: 'accepted'; changed: boolean; roots: string[] }
+  | { type: 'accepted'; changed: boolean; roots: string[]; cells: { root: string; key: string }[] }
   | { type: 'forbidden'; roots: string[]; reason: string }
   | { type: 'invalid'; reason: string };
 
@@ -27,11 +31,22 @@ function rootName(doc: Y.Doc, type: SharedType): string | undefined {
  * After a verdict other than `accepted` the staging copy holds the refused change and must be
  * rebuilt from the live document.
  */
-export function applyToStaging(staging: Y.Doc, update: Uint8Array, role: Role): GuardVerdict {
+export function applyToStaging(staging: Y.Doc, update: Uint8Array, sender: { role: Role; userId: string }): GuardVerdict {
+  const { role, userId } = sender;
   const roots = new Set<string>();
+  const cells: { root: string; key: string }[] = [];
   let changed = false;
+  let commentProblem: string | undefined;
   const onTransaction = (tr: Y.Transaction) => {
-    for (const type of tr.changed.keys()) roots.add(rootName(staging, type) ?? '?');
+    commentProblem ??= commentViolation(staging, tr, userId);
+    for (const [type, keys] of tr.changed) {
+      const root = rootName(staging, type) ?? '?';
+      roots.add(root);
+      // Keys changed directly on a value root are cells (nested types have no cells).
+      if (type._item === null && ROOTS[root as RootName]?.kind === 'value') {
+        for (const key of keys) if (key !== null) cells.push({ root, key });
+      }
+    }
     if (tr.deleteSet.clients.size > 0) changed = true;
     for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) changed = true;
   };
@@ -49,6 +64,14 @@ export function applyToStaging(staging: Y.Doc, update: Uint8Array, role: Role): 
   if (staging.store.pendingStructs !== null || staging.store.pendingDs !== null) {
     return { type: 'invalid', reason: 'update depends on changes the server does not have' };
   }
+  // Value roots hold finite numbers under short keys; anything else is not a plan edit.
+  for (const { root, key } of cells) {
+    const value = staging.getMap(root).get(key);
+    if (key.length > MAX_KEY_LENGTH) return { type: 'invalid', reason: `cell key longer than ${MAX_KEY_LENGTH} characters` };
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      return { type: 'invalid', reason: `${root} cells hold numbers; ${key} got ${typeof value}` };
+    }
+  }
   const list = [...roots];
   const forbidden = list.filter((name) => {
     const section = sectionOfRoot(name);
@@ -57,7 +80,8 @@ export function applyToStaging(staging: Y.Doc, update: Uint8Array, role: Role): 
   if (forbidden.length > 0) {
     return { type: 'forbidden', roots: list, reason: `role ${role} may not change ${forbidden.join(', ')}` };
   }
-  return { type: 'accepted', changed: changed || list.length > 0, roots: list };
+  if (commentProblem) return { type: 'forbidden', roots: list, reason: commentProblem };
+  return { type: 'accepted', changed: changed || list.length > 0, roots: list, cells };
 }
 
 /** A fresh staging copy of the live document. */

@@ -60,6 +60,27 @@ export class UserRepository {
       .execute();
   }
 
+  /** The members of a workspace with their roles, by name. */
+  listMembers(workspaceId: string) {
+    return this.#db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id as userId', 'users.name as name', 'users.email as email', 'memberships.role as role'])
+      .where('memberships.workspace_id', '=', workspaceId)
+      .orderBy('users.name')
+      .execute();
+  }
+
+  /** Removes a membership; false when there was none. */
+  async deleteMembership(workspaceId: string, userId: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('memberships')
+      .where('workspace_id', '=', workspaceId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   /** The user's role in a workspace, or undefined when not a member. */
   async findRole(userId: string, workspaceId: string): Promise<Role | undefined> {
     const row = await this.#db

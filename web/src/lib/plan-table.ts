@@ -80,7 +80,7 @@ const LAYER_NAMES = { consensus: 'consensus', sales: 'sales forecast', statistic
 export function buildPlanTable(data: PlanData, role: Role): PlanTable {
   const { meta, cells } = data;
   const history = monthRange(addMonths(meta.horizonStart, -HISTORY_COLUMNS), HISTORY_COLUMNS);
-  const horizon = monthRange(meta.horizonStart, meta.horizonMonths);
+  const horizon = monthRange(meta.horizonStart, meta.horizonBuckets);
   const rows: PlanTable['rows'] = [];
   const valueRows: GridRow[] = [];
   let familyId: string | undefined;

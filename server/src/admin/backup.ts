@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { HttpError } from '../http/http-error.ts';
+import { runningServerPid } from '../db/data-dir-lock.ts';
+
+/**
+ * Copies the live database to `target` with SQLite's online backup API: consistent even while
+ * the server writes, without stopping it. Refuses to overwrite an existing file.
+ */
+export async function backupDatabase(databaseFile: string, target: string): Promise<{ bytes: number }> {
+  if (fs.existsSync(target)) throw new HttpError(400, 'bad_request', `${target} exists already; choose a new file name.`);
+  if (!fs.existsSync(databaseFile)) throw new HttpError(404, 'not_found', `No database at ${databaseFile}; check DATA_DIR.`);
+  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const source = new SQLite(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    await source.backup(target);
+  } finally {
+    source.close();
+  }
+  return { bytes: fs.statSync(target).size };
+}
+
+/**
+ * Replaces the database with a backup, after checking it. Refused while a server uses the data
+ * directory (it would keep the old file open). The current database is kept beside it as `accord.sqlite.before-restore-<time>`.
+ */
+export function restoreDatabase(databaseFile: string, backupFile: string, now: Date = new Date()): { keptAs: string | undefined } {
+  if (!fs.existsSync(backupFile)) throw new HttpError(404, 'not_found', `No backup at ${backupFile}.`);
+  let problem: string | undefined;
+  try {
+    const check = new SQLite(backupFile, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = check.pragma('integrity_check', { simple: true });
+      const isAccord = check.prepare("select name from sqlite_master where type = 'table' and name = 'document_updates'").all().length > 0;
+      if (integrity !== 'ok') problem = `fails SQLite's integrity check (${String(integrity)})`;
+      else if (!isAccord) problem = 'is not an Accord database';
+    } finally {
+      check.close();
+    }
+  } catch (e: unknown) {
+    problem = `is not a readable SQLite database (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (problem) throw new HttpError(400, 'bad_request', `${backupFile} ${problem}.`);
+  const running = runningServerPid(path.dirname(databaseFile));
+  if (running)
+    throw new HttpError(409, 'bad_request', `An Accord server (pid ${running}) is using this database; stop it before restoring.`);
+  let keptAs: string | undefined;
+  if (fs.existsSync(databaseFile)) {
+    keptAs = `${databaseFile}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+    // The WAL of a crashed server holds committed transactions: it moves with its database.
+    for (const suffix of ['', '-wal', '-shm'])
+      if (fs.existsSync(databaseFile + suffix)) fs.renameSync(databaseFile + suffix, keptAs + suffix);
+  }
+  fs.copyFileSync(backupFile, databaseFile);
+  return { keptAs };
+}

@@ -1,0 +1,100 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  SetMemberRequest,
+  type CellChangesResponse,
+  type MemberListResponse,
+  type PlanListResponse,
+  type PlanResponse,
+} from '@accord/protocol';
+import { ROOTS } from '@accord/plan-model';
+import type { Services } from '../services.ts';
+import { toPlanSummary } from '../plans/plan.service.ts';
+import { parseBody, requireAuth, type AppEnv } from './context.ts';
+import { HttpError } from './http-error.ts';
+
+const HistoryQuery = z.object({
+  root: z
+    .string()
+    .refine((r) => Object.hasOwn(ROOTS, r) && ROOTS[r as keyof typeof ROOTS].kind === 'value', 'root must be a value root of the plan'),
+  key: z.string().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const ChangesQuery = z.object({
+  since: z.iso.datetime({ message: 'since must be an ISO date-time like 2026-11-01T09:00:00Z' }),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, string>): T {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new HttpError(400, 'bad_request', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Workspaces, their members and plans, and the history of plan cells. */
+export function planRoutes(services: Services): Hono<AppEnv> {
+  const { plans, users, history, sync } = services;
+  const routes = new Hono<AppEnv>();
+
+  routes.get('/workspaces/:workspaceId/plans', async (c) => {
+    const { user } = requireAuth(c);
+    const list = await plans.listPlansForUser(user.id, c.req.param('workspaceId'));
+    const body: PlanListResponse = { plans: list.map(toPlanSummary) };
+    return c.json(body);
+  });
+
+  routes.get('/workspaces/:workspaceId/members', async (c) => {
+    const { user } = requireAuth(c);
+    const workspaceId = c.req.param('workspaceId');
+    await plans.requireRole(user.id, workspaceId);
+    const body: MemberListResponse = { members: await users.listMembers(workspaceId) };
+    return c.json(body);
+  });
+
+  routes.put('/workspaces/:workspaceId/members', async (c) => {
+    const { user } = requireAuth(c);
+    const workspaceId = c.req.param('workspaceId');
+    await plans.requireRole(user.id, workspaceId, 'admin');
+    const input = await parseBody(c, SetMemberRequest);
+    const memberId = await services.admin.setRole(`user:${user.id}`, workspaceId, input.email, input.role);
+    await sync.refreshAccess(memberId);
+    return c.body(null, 204);
+  });
+
+  routes.delete('/workspaces/:workspaceId/members/:email', async (c) => {
+    const { user } = requireAuth(c);
+    const workspaceId = c.req.param('workspaceId');
+    await plans.requireRole(user.id, workspaceId, 'admin');
+    const memberId = await services.admin.removeMember(`user:${user.id}`, workspaceId, c.req.param('email'));
+    await sync.refreshAccess(memberId);
+    return c.body(null, 204);
+  });
+
+  routes.get('/plans/:planId', async (c) => {
+    const { user } = requireAuth(c);
+    const { plan, role } = await plans.getPlanForUser(user.id, c.req.param('planId'));
+    const body: PlanResponse = { plan: toPlanSummary(plan), role };
+    return c.json(body);
+  });
+
+  routes.get('/plans/:planId/history', async (c) => {
+    const { user } = requireAuth(c);
+    const { plan } = await plans.getPlanForUser(user.id, c.req.param('planId'));
+    const query = parseQuery(HistoryQuery, c.req.query());
+    const body: CellChangesResponse = { changes: await history.cellHistory(plan.id, query.root, query.key, query.limit) };
+    return c.json(body);
+  });
+
+  routes.get('/plans/:planId/changes', async (c) => {
+    const { user } = requireAuth(c);
+    const { plan } = await plans.getPlanForUser(user.id, c.req.param('planId'));
+    const query = parseQuery(ChangesQuery, c.req.query());
+    const body: CellChangesResponse = { changes: await history.changesSince(plan.id, new Date(query.since).toISOString(), query.limit) };
+    return c.json(body);
+  });
+
+  return routes;
+}

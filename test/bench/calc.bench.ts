@@ -1,0 +1,245 @@
+// Planning-maths benchmark: a plan of 1,000 SKUs × 36 monthly buckets with every layer filled.
+// Prints a table and `METRIC name value` lines for tracking. Run: `pnpm bench:calc`.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as Y from 'yjs';
+import {
+  addBuckets,
+  bucketRange,
+  emptyCells,
+  PlanCalculator,
+  VALUE_ROOTS,
+  type CellChange,
+  type PlanData,
+  type ValueRoot,
+} from '@accord/plan-calc';
+import { readPlanData, writePlanData } from '@accord/plan-model';
+
+const SKUS = 1_000;
+const FAMILIES = 25;
+const RESOURCES = 12;
+const HORIZON_BUCKETS = 36;
+const HISTORY_BUCKETS = 12;
+const FULL_RUNS = 7;
+const INCREMENTAL_EDITS = 300;
+const LOAD_RUNS = 5;
+const HORIZON_START = '2027-01';
+
+// Forced GC without a command-line flag: the flag can be turned on at run time and `gc` read from
+// a fresh context (the documented V8 flag, not a Node API).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** mulberry32: small, fast, seeded, so every run measures the same plan. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seededRandom(20270101);
+const int = (max: number) => Math.floor(random() * max);
+
+function buildPlan(): PlanData {
+  const data: PlanData = {
+    meta: {
+      name: 'Benchmark',
+      currency: 'EUR',
+      bucket: 'month',
+      horizonStart: HORIZON_START,
+      horizonBuckets: HORIZON_BUCKETS,
+      historyBuckets: HISTORY_BUCKETS,
+      cycleStage: 'supply-review',
+      schemaVersion: 2,
+    },
+    families: {},
+    products: {},
+    resources: {},
+    cells: emptyCells(),
+  };
+  for (let f = 0; f < FAMILIES; f++) data.families[`F${f}`] = { id: `F${f}`, name: `Family ${f}`, order: f };
+  for (let r = 0; r < RESOURCES; r++) data.resources[`R${r}`] = { id: `R${r}`, name: `Line ${r}`, order: r };
+  const horizon = bucketRange(HORIZON_START, HORIZON_BUCKETS);
+  const history = bucketRange(addBuckets(HORIZON_START, -HISTORY_BUCKETS), HISTORY_BUCKETS);
+  const { cells } = data;
+  for (let p = 0; p < SKUS; p++) {
+    const id = `SKU-${String(p).padStart(4, '0')}`;
+    data.products[id] = {
+      id,
+      name: `Product ${p}`,
+      familyId: `F${p % FAMILIES}`,
+      unit: 'cases',
+      resourceId: `R${p % RESOURCES}`,
+      hoursPerUnit: 0.002 + random() * 0.01,
+      leadTimeDays: 7 + int(30),
+      safetyStockDays: 10 + int(30),
+      order: p,
+    };
+    const level = 200 + int(2000);
+    cells.inventory[id] = level * 2;
+    cells.prices[id] = 2 + int(20);
+    cells.costs[id] = 1 + int(10);
+    for (const bucket of history) {
+      const key = `${id}|${bucket}`;
+      cells.actuals[key] = Math.round(level * (0.8 + random() * 0.4));
+      cells.actualProduction[key] = Math.round(level * (0.8 + random() * 0.4));
+      cells.actualInventory[key] = Math.round(level * (1.5 + random()));
+      cells.statistical[key] = Math.round(level * (0.9 + random() * 0.2));
+    }
+    for (const bucket of horizon) {
+      const key = `${id}|${bucket}`;
+      cells.statistical[key] = Math.round(level * (0.9 + random() * 0.2));
+      cells.sales[key] = Math.round(level * (0.85 + random() * 0.3));
+      cells.marketing[key] = int(100);
+      if (random() < 0.3) cells.consensus[key] = Math.round(level * (0.9 + random() * 0.2));
+      cells.production[key] = Math.round(level * (0.9 + random() * 0.25));
+      if (random() < 0.1) cells.prices[key] = 2 + int(20);
+      if (random() < 0.1) cells.costs[key] = 1 + int(10);
+    }
+  }
+  for (let r = 0; r < RESOURCES; r++) for (const bucket of horizon) cells.capacity[`R${r}|${bucket}`] = 1_400 + int(800);
+  for (let f = 0; f < FAMILIES; f++) for (const bucket of horizon) cells.budget[`F${f}|${bucket}`] = 300_000 + int(200_000);
+  return data;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+function timed<T>(run: () => T): { ms: number; result: T } {
+  const start = performance.now();
+  const result = run();
+  return { ms: performance.now() - start, result };
+}
+
+// Single-cell edits weighted like a planning meeting: mostly demand and supply, some finance.
+const EDIT_ROOTS: ValueRoot[] = [
+  'sales',
+  'sales',
+  'sales',
+  'marketing',
+  'consensus',
+  'production',
+  'production',
+  'capacity',
+  'prices',
+  'budget',
+];
+
+function randomEdit(data: PlanData): CellChange {
+  const root = EDIT_ROOTS[int(EDIT_ROOTS.length)]!;
+  const bucket = addBuckets(HORIZON_START, int(HORIZON_BUCKETS));
+  const sku = `SKU-${String(int(SKUS)).padStart(4, '0')}`;
+  if (root === 'capacity') return { root, key: `R${int(RESOURCES)}|${bucket}`, value: 1_000 + int(1_500) };
+  if (root === 'budget') return { root, key: `F${int(FAMILIES)}|${bucket}`, value: 300_000 + int(200_000) };
+  if (root === 'prices') return { root, key: `${sku}|${bucket}`, value: 2 + int(20) };
+  const key = `${sku}|${bucket}`;
+  return { root, key, value: Math.max(0, Math.round((data.cells[root][key] ?? 1000) * (0.7 + random() * 0.6))) };
+}
+
+/** Builds the document through plan-model; while plan-model is being adapted, falls back to writing the maps directly. */
+function buildDoc(data: PlanData): { doc: Y.Doc; via: string } {
+  const doc = new Y.Doc();
+  try {
+    writePlanData(doc, data);
+    return { doc, via: 'writePlanData' };
+  } catch {
+    const fallback = new Y.Doc();
+    fallback.transact(() => {
+      for (const [field, value] of Object.entries(data.meta)) fallback.getMap('meta').set(field, value);
+      for (const root of VALUE_ROOTS) for (const [key, value] of Object.entries(data.cells[root])) fallback.getMap(root).set(key, value);
+    });
+    return { doc: fallback, via: 'direct maps (plan-model not ready)' };
+  }
+}
+
+const data = buildPlan();
+const cellCount = VALUE_ROOTS.reduce((sum, root) => sum + Object.keys(data.cells[root]).length, 0);
+
+// Full recompute: a calculator built from scratch, several runs, the median.
+const fullMs: number[] = [];
+let calc = new PlanCalculator(data);
+for (let run = 0; run < FULL_RUNS; run++) {
+  const { ms, result } = timed(() => new PlanCalculator(data));
+  fullMs.push(ms);
+  calc = result;
+}
+
+// Incremental: one random cell per call, timed one by one.
+const incrementalMs: number[] = [];
+for (let edit = 0; edit < INCREMENTAL_EDITS; edit++) {
+  const change = randomEdit(data);
+  incrementalMs.push(timed(() => calc.applyCellChanges([change])).ms);
+}
+
+// Encoded document size and load time (decode into a fresh doc + read back to plain data).
+const { doc, via } = buildDoc(data);
+const update = Y.encodeStateAsUpdate(doc);
+doc.destroy();
+const loadMs: number[] = [];
+for (let run = 0; run < LOAD_RUNS; run++) {
+  loadMs.push(
+    timed(() => {
+      const fresh = new Y.Doc();
+      Y.applyUpdate(fresh, update);
+      try {
+        return readPlanData(fresh);
+      } catch {
+        return VALUE_ROOTS.map((root) => fresh.getMap(root).toJSON());
+      }
+    }).ms,
+  );
+}
+
+// Heap with the plan data and one calculator alive, after forced collections.
+const heapMb: number[] = [];
+for (let run = 0; run < 3; run++) {
+  gc();
+  heapMb.push(process.memoryUsage().heapUsed / 2 ** 20);
+}
+const calculatorHeapMb = (() => {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const extra = new PlanCalculator(data);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  return { mb: (after - before) / 2 ** 20, products: extra.products().length };
+})();
+
+const metrics = {
+  calc_full_ms: round(median(fullMs)),
+  calc_incremental_ms: round(median(incrementalMs), 3),
+  doc_bytes: update.byteLength,
+  doc_load_ms: round(median(loadMs)),
+  heap_mb: round(median(heapMb), 1),
+};
+
+console.log(
+  `plan: ${SKUS} SKUs × ${HORIZON_BUCKETS} monthly buckets (+${HISTORY_BUCKETS} history), ${cellCount.toLocaleString('en')} cells, doc via ${via}`,
+);
+console.table({
+  'full recompute': { median: `${metrics.calc_full_ms} ms`, p95: `${round(percentile(fullMs, 0.95))} ms`, runs: FULL_RUNS },
+  'one-cell incremental': {
+    median: `${metrics.calc_incremental_ms} ms`,
+    p95: `${round(percentile(incrementalMs, 0.95), 3)} ms`,
+    runs: INCREMENTAL_EDITS,
+  },
+  'doc load (applyUpdate + readPlanData)': {
+    median: `${metrics.doc_load_ms} ms`,
+    p95: `${round(percentile(loadMs, 0.95))} ms`,
+    runs: LOAD_RUNS,
+  },
+  'encoded doc size': { median: `${(metrics.doc_bytes / 2 ** 20).toFixed(2)} MiB (${metrics.doc_bytes} B)`, p95: '', runs: 1 },
+  'heap used (data + calculator)': { median: `${metrics.heap_mb} MB`, p95: '', runs: heapMb.length },
+  'one calculator alone': { median: `${round(calculatorHeapMb.mb, 1)} MB`, p95: '', runs: 1 },
+});
+for (const [name, value] of Object.entries(metrics)) console.log(`METRIC ${name} ${value}`);
