@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
@@ -8,6 +9,7 @@ import { HttpError } from './http/http-error.ts';
 import { generateDemoPlan } from './seed/demo-plan.ts';
 import { nextMonth } from './seed/demo.ts';
 import { backupDatabase, restoreDatabase } from './admin/backup.ts';
+import { parsePlanData } from './admin/plan-data-schema.ts';
 
 const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the database, as for the server)
 
@@ -17,6 +19,7 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the da
   set-role --workspace W --email E --role R       add a member or change their role
   remove-member --workspace W --email E           remove a member from a workspace
   create-demo-plan --workspace W                  add a copy of the demo plan to a workspace
+  create-plan --workspace W --from plan.json      create a plan from plain plan data (JSON, as readPlanData gives)
   create-token --email E --name N                 issue a personal API token for a user (printed once)
   list-tokens --email E                           list a user's tokens
   revoke-token --email E --id T                   revoke a token; sockets using it close within seconds
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       workspace: { type: 'string' },
       role: { type: 'string' },
       id: { type: 'string' },
+      from: { type: 'string' },
     },
   });
   const config = loadConfig(process.env, []);
@@ -128,6 +132,18 @@ async function main(argv: string[]): Promise<number> {
       case 'backup': {
         const { bytes } = await backupDatabase(config.databaseFile, need(positionals[0], 'file (backup <file>)'));
         console.log(`Backed up ${config.databaseFile} to ${positionals[0]} (${bytes} bytes).`);
+        return 0;
+      }
+      case 'create-plan': {
+        const file = need(values.from, 'from');
+        let data: unknown;
+        try {
+          data = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (e: unknown) {
+          throw new HttpError(400, 'bad_request', `Cannot read plan data from ${file}: ${e instanceof Error ? e.message : String(e)}.`);
+        }
+        const plan = await admin.createPlan(actor, need(values.workspace, 'workspace'), parsePlanData(data));
+        console.log(plan.id);
         return 0;
       }
       case 'create-demo-plan': {
