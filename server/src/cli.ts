@@ -10,6 +10,7 @@ import { generateDemoPlan } from './seed/demo-plan.ts';
 import { nextMonth } from './seed/demo.ts';
 import { backupDatabase, restoreDatabase } from './admin/backup.ts';
 import { parsePlanData } from './admin/plan-data-schema.ts';
+import { runForecastCommand } from './forecast/forecast-command.ts';
 
 const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the database, as for the server)
 
@@ -25,6 +26,8 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the da
   revoke-token --email E --id T                   revoke a token; sockets using it close within seconds
   backup <file>                                   online backup of the database (safe while the server runs)
   restore <file>                                  replace the database with a backup (stop the server first)
+  forecast <train.csv> --horizon H --season-length M --out F [--method auto]
+                                                  forecast every series of an M4-layout CSV (id,v1,v2,…)
   help                                            this text`;
 
 /** `pnpm accord <command>`: administration from the command line, on the same database as the server. */
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  // Batch forecasting needs no database.
+  if (command === 'forecast') return runForecastCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
