@@ -24,6 +24,7 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the da
   create-token --email E --name N                 issue a personal API token for a user (printed once)
   list-tokens --email E                           list a user's tokens
   revoke-token --email E --id T                   revoke a token; sockets using it close within seconds
+  verify-snapshots                                recompute the snapshot hash chain; exit 1 if anything was altered
   backup <file>                                   online backup of the database (safe while the server runs)
   restore <file>                                  replace the database with a backup (stop the server first)
   forecast <train.csv> --horizon H --season-length M --out F [--method auto]
@@ -133,6 +134,16 @@ async function main(argv: string[]): Promise<number> {
         });
         console.log(`Token ${values.id} revoked.`);
         return 0;
+      }
+      case 'verify-snapshots': {
+        const report = await services.snapshots.verifyChain();
+        for (const p of report.problems) console.error(`snapshot ${p.id} (#${p.chainIndex}): ${p.reason}`);
+        console.log(
+          report.ok
+            ? `All ${report.checked} snapshots verified: the chain is intact.`
+            : `${report.problems.length} problem(s) in ${report.checked} snapshots.`,
+        );
+        return report.ok ? 0 : 1;
       }
       case 'backup': {
         const { bytes } = await backupDatabase(config.databaseFile, need(positionals[0], 'file (backup <file>)'));

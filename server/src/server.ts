@@ -10,6 +10,7 @@ import { lockDataDir } from './db/data-dir-lock.ts';
 import { createApp } from './http/app.ts';
 import { createServices, type Services } from './services.ts';
 import { seedDemo } from './seed/demo.ts';
+import { seedDemoGovernance } from './seed/demo-governance.ts';
 import { SessionRepository } from './auth/session.repository.ts';
 
 /** A running Accord server. */
@@ -36,6 +37,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   if (config.seed && (await services.users.countUsers()) === 0) {
     const seeded = await seedDemo(services.admin, { fixedPassword: config.demo, now: new Date() });
+    await seedDemoGovernance(services, seeded.planId, seeded.horizonStart, new Date());
     if (config.demo) {
       log.info({ users: seeded.credentials.map((c) => c.email), password: undefined }, 'demo workspace created');
       console.error(

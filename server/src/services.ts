@@ -15,6 +15,11 @@ import { TokenRepository } from './auth/token.repository.ts';
 import { TokenService } from './auth/token.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { AdminService } from './admin/admin.service.ts';
+import { GovernanceRepository } from './governance/governance.repository.ts';
+import { DecisionService } from './governance/decision.service.ts';
+import { SnapshotService } from './governance/snapshot.service.ts';
+import { CycleService } from './governance/cycle.service.ts';
+import { CommentIndex } from './governance/comment-index.ts';
 
 /** Everything the routes and the sync endpoint use, wired once at start-up. */
 export interface Services {
@@ -33,6 +38,11 @@ export interface Services {
   auth: AuthService;
   plans: PlanService;
   sync: SyncServer;
+  decisions: DecisionService;
+  snapshots: SnapshotService;
+  cycle: CycleService;
+  comments: CommentIndex;
+  governance: GovernanceRepository;
 }
 
 /** Where the built web app lives (web/build beside this package). */
@@ -46,6 +56,18 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
   const sessions = new SessionService(new SessionRepository(db), users);
   const plans = new PlanService(planRepository, users);
   const tokens = new TokenService(new TokenRepository(db), users);
+  const sync = new SyncServer({
+    sessions,
+    tokens,
+    plans,
+    documents,
+    log,
+    allowedOrigins: config.allowedOrigins,
+    idleUnloadMs: config.docIdleMs,
+  });
+  const governance = new GovernanceRepository(db);
+  const comments = new CommentIndex(governance, users, planRepository, log);
+  sync.onCommentsChanged = (room) => void comments.reindex(room.documentId, room.doc);
   return {
     config,
     log,
@@ -61,14 +83,11 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
     admin: new AdminService(users, planRepository, documents, sessions),
     auth: new AuthService(users, sessions),
     plans,
-    sync: new SyncServer({
-      sessions,
-      tokens,
-      plans,
-      documents,
-      log,
-      allowedOrigins: config.allowedOrigins,
-      idleUnloadMs: config.docIdleMs,
-    }),
+    sync,
+    decisions: new DecisionService(governance, plans, users, sync),
+    snapshots: new SnapshotService(governance, plans, sync),
+    cycle: new CycleService(governance, plans, users, sync),
+    comments,
+    governance,
   };
 }

@@ -2,3 +2,4 @@ export * from './roles.ts';
 export * from './close-codes.ts';
 export * from './api.ts';
 export * from './awareness.ts';
+export * from './governance.ts';

@@ -95,7 +95,14 @@ export class AdminService {
   async createPlan(actor: string, workspaceId: string, data: PlanData): Promise<{ id: string }> {
     if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
     const now = nowIso();
-    const plan = { id: randomId(), workspace_id: workspaceId, name: data.meta.name, created_at: now, updated_at: now };
+    const plan = {
+      id: randomId(),
+      workspace_id: workspaceId,
+      name: data.meta.name,
+      created_at: now,
+      updated_at: now,
+      baseline_snapshot_id: null,
+    };
     const doc = new Y.Doc();
     writePlanData(doc, data);
     await this.#plans.insert(plan);

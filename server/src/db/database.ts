@@ -4,6 +4,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as initial from './migrations/0001-initial.ts';
 import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
+import * as governance from './migrations/0003-governance.ts';
 import type { Database } from './schema.ts';
 import { ConfigError } from '../config.ts';
 
@@ -14,6 +15,7 @@ export type Db = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-history-and-tokens': historyAndTokens,
+  '0003-governance': governance,
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Role } from '@accord/protocol';
 
 // Timestamps are ISO-8601 UTC strings: they sort as text, read well in a SQL shell and move to
@@ -40,6 +40,8 @@ export interface PlanTable {
   name: string;
   created_at: string;
   updated_at: string;
+  /** The locked snapshot this cycle is compared with (the previous consensus). */
+  baseline_snapshot_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The compacted state of a Yjs document (one per plan, later per scenario). */
@@ -91,6 +93,84 @@ export interface ApiTokenTable {
   revoked_at: string | null;
 }
 
+export interface CommentMessageTable {
+  document_id: string;
+  thread_id: string;
+  message_id: string;
+  author_id: string;
+  thread_author_id: string;
+  text: string;
+  /** JSON of the thread's anchor (plan, row or cell). */
+  anchor: string;
+  created_at: string;
+  deleted: number;
+}
+
+export interface CommentMentionTable {
+  document_id: string;
+  thread_id: string;
+  message_id: string;
+  user_id: string;
+}
+
+export interface InboxReadTable {
+  user_id: string;
+  last_seen_at: string;
+}
+
+export interface DecisionTable {
+  id: string;
+  plan_id: string;
+  title: string;
+  rationale: string;
+  owner_id: string;
+  /** YYYY-MM-DD */
+  due_date: string;
+  status: 'open' | 'in-progress' | 'done' | 'dropped';
+  /** JSON: the cells, scenario and snapshot the decision concerns. */
+  links: string;
+  /** The cycle (horizon start) in which it was taken. */
+  cycle: string;
+  decided_by: string;
+  decided_at: string;
+  updated_at: string;
+}
+
+export interface DecisionHistoryTable {
+  id: Generated<number>;
+  decision_id: string;
+  changed_by: string;
+  changed_at: string;
+  /** JSON: field → [old, new]. */
+  changes: string;
+}
+
+export interface SnapshotTable {
+  id: string;
+  /** Position in the global hash chain, from 1. */
+  chain_index: number;
+  plan_id: string;
+  name: string;
+  cycle: string;
+  locked_by: string;
+  locked_at: string;
+  /** The plan document's full encoded state. */
+  state: Uint8Array;
+  /** JSON of the computed plan tables at lock time. */
+  tables: string;
+  /** JSON of the decisions taken in the cycle. */
+  decisions: string;
+  previous_hash: string | null;
+  content_hash: string;
+}
+
+export interface CycleStageTable {
+  plan_id: string;
+  stage: string;
+  owner_id: string | null;
+  due_date: string | null;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -102,6 +182,13 @@ export interface Database {
   audit_log: AuditLogTable;
   cell_history: CellHistoryTable;
   api_tokens: ApiTokenTable;
+  comment_messages: CommentMessageTable;
+  comment_mentions: CommentMentionTable;
+  inbox_reads: InboxReadTable;
+  decisions: DecisionTable;
+  decision_history: DecisionHistoryTable;
+  snapshots: SnapshotTable;
+  cycle_stages: CycleStageTable;
 }
 
 export type User = Selectable<UserTable>;
@@ -110,3 +197,5 @@ export type Plan = Selectable<PlanTable>;
 export type NewAuditEntry = Insertable<AuditLogTable>;
 export type ApiToken = Selectable<ApiTokenTable>;
 export type NewCellChange = Insertable<CellHistoryTable>;
+export type Decision = Selectable<DecisionTable>;
+export type Snapshot = Selectable<SnapshotTable>;

@@ -34,6 +34,7 @@ export async function seedDemo(
 ): Promise<{
   workspaceId: string;
   planId: string;
+  horizonStart: string;
   credentials: { email: string; role: Role; password: string }[];
 }> {
   const workspace = await admin.createWorkspace('seed', 'Alpenquell Beverages (demo)');
@@ -44,6 +45,7 @@ export async function seedDemo(
     await admin.setRole('seed', workspace.id, person.email, person.role);
     credentials.push({ email: person.email, role: person.role, password });
   }
-  const plan = await admin.createPlan('seed', workspace.id, generateDemoPlan(nextMonth(options.now)));
-  return { workspaceId: workspace.id, planId: plan.id, credentials };
+  const horizonStart = nextMonth(options.now);
+  const plan = await admin.createPlan('seed', workspace.id, generateDemoPlan(horizonStart));
+  return { workspaceId: workspace.id, planId: plan.id, horizonStart, credentials };
 }

@@ -101,5 +101,9 @@ function messageViolation(message: Y.Map<unknown>, userId: string): string | und
     return 'a message needs id, text and createdAt';
   }
   if (text.length > MAX_MESSAGE_CHARS) return `message text must be at most ${MAX_MESSAGE_CHARS} characters`;
+  // Offline edits may arrive hours late, but a message from the future would sort first and stay
+  // "unread" in inboxes: allow five minutes of clock skew.
+  const createdAt = Date.parse(message.get('createdAt') as string);
+  if (!Number.isFinite(createdAt) || createdAt > Date.now() + 5 * 60_000) return 'message createdAt must be a time that has passed';
   return undefined;
 }

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
-import { CloseCode, type Role } from '@accord/protocol';
+import { CloseCode, isStage, type Role } from '@accord/protocol';
 import { migratePlanDoc, schemaVersionOf, SCHEMA_VERSION } from '@accord/plan-model';
 import type { Credential } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
@@ -84,6 +84,8 @@ export class PlanRoom {
   #updatesSinceCompaction = 0;
   #fullStateCache: Uint8Array | undefined;
   #closed = false;
+  /** Called after an accepted update changed comments (the server re-indexes them for inboxes). */
+  onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
   private constructor(documentId: string, store: DocumentRepository, log: Logger) {
     this.documentId = documentId;
@@ -232,7 +234,8 @@ export class PlanRoom {
   }
 
   async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
-    const verdict = applyToStaging(this.#staging, update, conn);
+    const stage = this.doc.getMap<unknown>('meta').get('cycleStage');
+    const verdict = applyToStaging(this.#staging, update, { ...conn, stage: isStage(stage) ? stage : 'data-gathering' });
     if (verdict.type !== 'accepted') {
       this.#staging.destroy();
       this.#staging = cloneDoc(this.doc);
@@ -261,6 +264,7 @@ export class PlanRoom {
       return;
     }
     Y.applyUpdate(this.doc, update, conn);
+    if (verdict.roots.includes('comments')) this.onCommentsChanged?.(this);
     await this.#compactIfDue();
   }
 

@@ -51,6 +51,8 @@ export class SyncServer {
   readonly #revalidator: NodeJS.Timeout;
   readonly #connectionsByUser = new Map<string, number>();
   #closing = false;
+  /** Called when an accepted update changed a plan's comments. */
+  onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
   constructor(options: SyncServerOptions) {
     this.#options = options;
@@ -74,7 +76,10 @@ export class SyncServer {
   room(planId: string): Promise<PlanRoom> {
     let room = this.#rooms.get(planId);
     if (!room) {
-      room = PlanRoom.load(planId, this.#options.documents, this.#options.log);
+      room = PlanRoom.load(planId, this.#options.documents, this.#options.log).then((loaded) => {
+        loaded.onCommentsChanged = (r) => this.onCommentsChanged?.(r);
+        return loaded;
+      });
       this.#rooms.set(planId, room);
       room.catch(() => this.#rooms.delete(planId));
     }

@@ -1,7 +1,11 @@
 import * as Y from 'yjs';
-import { canWrite, type Role } from '@accord/protocol';
+import { canWriteAtStage, type Role, type Stage } from '@accord/protocol';
 import { ROOTS, sectionOfRoot, type RootName } from '@accord/plan-model';
 import { commentViolation } from './comment-rules.ts';
+
+// Plan settings that only the server's cycle actions change (advance a stage, roll the horizon,
+// migrate the schema): a leader renames the plan, but moves the cycle through the API.
+const SERVER_META_KEYS = new Set(['cycleStage', 'schemaVersion', 'horizonStart', 'horizonBuckets', 'historyBuckets', 'bucket']);
 
 // Keys are `rowId|bucket`; ids are short random or human codes, so 200 characters is ample.
 const MAX_KEY_LENGTH = 200;
@@ -31,17 +35,20 @@ function rootName(doc: Y.Doc, type: SharedType): string | undefined {
  * After a verdict other than `accepted` the staging copy holds the refused change and must be
  * rebuilt from the live document.
  */
-export function applyToStaging(staging: Y.Doc, update: Uint8Array, sender: { role: Role; userId: string }): GuardVerdict {
-  const { role, userId } = sender;
+export function applyToStaging(staging: Y.Doc, update: Uint8Array, sender: { role: Role; userId: string; stage?: Stage }): GuardVerdict {
+  const { role, userId, stage = 'data-gathering' } = sender;
   const roots = new Set<string>();
   const cells: { root: string; key: string }[] = [];
   let changed = false;
   let commentProblem: string | undefined;
+  const serverMetaKeys = new Set<string>();
   const onTransaction = (tr: Y.Transaction) => {
     commentProblem ??= commentViolation(staging, tr, userId);
     for (const [type, keys] of tr.changed) {
       const root = rootName(staging, type) ?? '?';
       roots.add(root);
+      if (root === 'meta' && type._item === null)
+        for (const key of keys) if (key !== null && SERVER_META_KEYS.has(key)) serverMetaKeys.add(key);
       // Keys changed directly on a value root are cells (nested types have no cells).
       if (type._item === null && ROOTS[root as RootName]?.kind === 'value') {
         for (const key of keys) if (key !== null) cells.push({ root, key });
@@ -75,11 +82,13 @@ export function applyToStaging(staging: Y.Doc, update: Uint8Array, sender: { rol
   const list = [...roots];
   const forbidden = list.filter((name) => {
     const section = sectionOfRoot(name);
-    return section === undefined || !canWrite(role, section);
+    return section === undefined || !canWriteAtStage(role, section, stage);
   });
   if (forbidden.length > 0) {
-    return { type: 'forbidden', roots: list, reason: `role ${role} may not change ${forbidden.join(', ')}` };
+    return { type: 'forbidden', roots: list, reason: `role ${role} may not change ${forbidden.join(', ')} at stage ${stage}` };
   }
+  if (serverMetaKeys.size > 0)
+    return { type: 'forbidden', roots: list, reason: `${[...serverMetaKeys].join(', ')} change only through the cycle actions` };
   if (commentProblem) return { type: 'forbidden', roots: list, reason: commentProblem };
   return { type: 'accepted', changed: changed || list.length > 0, roots: list, cells };
 }

@@ -1,0 +1,99 @@
+import { closedSections, isStage, STAGES, type CycleResponse, type Stage } from '@accord/protocol';
+import { rollHorizon } from '@accord/plan-model';
+import { HttpError } from '../http/http-error.ts';
+import type { PlanService } from '../plans/plan.service.ts';
+import type { UserRepository } from '../users/user.repository.ts';
+import type { SyncServer } from '../sync/sync-server.ts';
+import type { GovernanceRepository } from './governance.repository.ts';
+
+/**
+ * The monthly cycle of a plan: its current stage lives in the document (`meta.cycleStage`, set
+ * only by the server), owners and due dates of stages in SQL. Leaders advance the stage; past
+ * stages close their sections for everyone but leaders (enforced by the sync guard).
+ */
+export class CycleService {
+  readonly #repo: GovernanceRepository;
+  readonly #plans: PlanService;
+  readonly #users: UserRepository;
+  readonly #sync: SyncServer;
+
+  constructor(repo: GovernanceRepository, plans: PlanService, users: UserRepository, sync: SyncServer) {
+    this.#repo = repo;
+    this.#plans = plans;
+    this.#users = users;
+    this.#sync = sync;
+  }
+
+  async get(userId: string, planId: string): Promise<CycleResponse> {
+    const { plan } = await this.#plans.getPlanForUser(userId, planId);
+    const room = await this.#sync.room(planId);
+    const meta = room.doc.getMap<unknown>('meta');
+    const raw = meta.get('cycleStage');
+    const stage: Stage = isStage(raw) ? raw : 'data-gathering';
+    const rows = new Map((await this.#repo.listStages(planId)).map((r) => [r.stage, r]));
+    const closed = new Set(closedSections(stage));
+    const current = STAGES.indexOf(stage);
+    return {
+      cycle: String(meta.get('horizonStart') ?? ''),
+      stage,
+      baselineSnapshotId: plan.baseline_snapshot_id,
+      stages: STAGES.map((s, i) => {
+        const row = rows.get(s);
+        return {
+          stage: s,
+          owner: row?.owner_id ? { id: row.owner_id, name: row.owner_name ?? '' } : null,
+          dueDate: row?.due_date ?? null,
+          closed: i < current || (stage === 'locked' && closed.size > 0),
+        };
+      }),
+    };
+  }
+
+  async setStage(userId: string, planId: string, stage: string, ownerId: string | null, dueDate: string | null): Promise<CycleResponse> {
+    const { plan } = await this.#requireLeader(userId, planId);
+    if (!isStage(stage)) throw new HttpError(404, 'not_found', `No stage ${stage}; stages are ${STAGES.join(', ')}.`);
+    if (ownerId && !(await this.#users.findRole(ownerId, plan.workspace_id))) {
+      throw new HttpError(400, 'bad_request', 'ownerId: the owner must be a member of this workspace.');
+    }
+    await this.#repo.upsertStage(planId, stage, ownerId, dueDate);
+    return this.get(userId, planId);
+  }
+
+  /** Moves to the next stage, up to the executive meeting; locking is done by locking a snapshot. */
+  async advance(userId: string, planId: string): Promise<CycleResponse> {
+    await this.#requireLeader(userId, planId);
+    const current = (await this.get(userId, planId)).stage;
+    const next = STAGES[STAGES.indexOf(current) + 1];
+    if (current === 'executive' || next === undefined) {
+      throw new HttpError(
+        409,
+        'bad_request',
+        current === 'locked' ? 'The cycle is locked; roll to the next cycle.' : 'Lock the consensus to close the executive stage.',
+      );
+    }
+    const room = await this.#sync.room(planId);
+    await room.applyServerChange((doc) => doc.getMap<unknown>('meta').set('cycleStage', next));
+    return this.get(userId, planId);
+  }
+
+  /**
+   * Rolls a locked plan to the next cycle: the horizon starts one bucket later, the stage is data
+   * gathering again, and the last locked snapshot becomes the baseline the new cycle compares to.
+   */
+  async roll(userId: string, planId: string): Promise<CycleResponse> {
+    await this.#requireLeader(userId, planId);
+    const cycle = await this.get(userId, planId);
+    if (cycle.stage !== 'locked') throw new HttpError(409, 'bad_request', 'Lock the consensus before rolling to the next cycle.');
+    const latest = (await this.#repo.listSnapshots(planId))[0];
+    const room = await this.#sync.room(planId);
+    await room.applyServerChange((doc) => rollHorizon(doc));
+    await this.#repo.setBaseline(planId, latest?.id ?? null);
+    return this.get(userId, planId);
+  }
+
+  async #requireLeader(userId: string, planId: string) {
+    const access = await this.#plans.getPlanForUser(userId, planId);
+    if (access.role !== 'leader') throw new HttpError(403, 'forbidden', 'Only leaders move the cycle.');
+    return access;
+  }
+}

@@ -1,0 +1,172 @@
+import * as Y from 'yjs';
+import type { CreateDecisionRequest, DecisionChangeView, DecisionView, UpdateDecisionRequest } from '@accord/protocol';
+import type { Decision } from '../db/schema.ts';
+import { randomId } from '../db/ids.ts';
+import { HttpError, notFound } from '../http/http-error.ts';
+import type { PlanService } from '../plans/plan.service.ts';
+import type { UserRepository } from '../users/user.repository.ts';
+import type { SyncServer } from '../sync/sync-server.ts';
+import type { GovernanceRepository } from './governance.repository.ts';
+
+const CLOSED_STATUSES = new Set(['done', 'dropped']);
+
+/** Today as YYYY-MM-DD (UTC), for due dates and overdue flags. */
+export function today(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * Decisions with owners: leaders and admins decide and change anything; an owner updates the
+ * status of their own actions; the server stamps who decided and records every change. Each
+ * decision is mirrored into the plan document's server-only `decisions` root so it shows live.
+ */
+export class DecisionService {
+  readonly #repo: GovernanceRepository;
+  readonly #plans: PlanService;
+  readonly #users: UserRepository;
+  readonly #sync: SyncServer;
+  readonly #now: () => Date;
+
+  constructor(repo: GovernanceRepository, plans: PlanService, users: UserRepository, sync: SyncServer, now: () => Date = () => new Date()) {
+    this.#repo = repo;
+    this.#plans = plans;
+    this.#users = users;
+    this.#sync = sync;
+    this.#now = now;
+  }
+
+  async create(
+    userId: string,
+    planId: string,
+    input: CreateDecisionRequest,
+    options: { allowPastDue?: boolean; decidedAt?: string } = {},
+  ): Promise<DecisionView> {
+    const { plan, role } = await this.#plans.getPlanForUser(userId, planId);
+    if (role !== 'leader' && role !== 'admin') throw new HttpError(403, 'forbidden', 'Only leaders and admins record decisions.');
+    await this.#requireMember(plan.workspace_id, input.ownerId);
+    if (!options.allowPastDue && input.dueDate < today(this.#now()))
+      throw new HttpError(400, 'bad_request', 'dueDate: the due date is in the past.');
+    const at = options.decidedAt ?? this.#now().toISOString();
+    const room = await this.#sync.room(planId);
+    const cycle = String(room.doc.getMap<unknown>('meta').get('horizonStart') ?? '');
+    const decision: Decision = {
+      id: randomId(),
+      plan_id: planId,
+      title: input.title,
+      rationale: input.rationale,
+      owner_id: input.ownerId,
+      due_date: input.dueDate,
+      status: input.status,
+      links: JSON.stringify(input.links),
+      cycle,
+      decided_by: userId,
+      decided_at: at,
+      updated_at: at,
+    };
+    await this.#repo.insertDecision(decision, userId);
+    const view = await this.#getView(planId, decision.id);
+    await this.#mirror(view);
+    return view;
+  }
+
+  async update(userId: string, decisionId: string, patch: UpdateDecisionRequest): Promise<DecisionView> {
+    const decision = await this.#repo.findDecision(decisionId);
+    if (!decision) throw notFound('Decision');
+    const { plan, role } = await this.#plans.getPlanForUser(userId, decision.plan_id).catch(() => {
+      throw notFound('Decision');
+    });
+    const decides = role === 'leader' || role === 'admin';
+    if (!decides) {
+      const onlyStatus = Object.keys(patch).every((k) => k === 'status');
+      if (decision.owner_id !== userId || !onlyStatus) {
+        throw new HttpError(403, 'forbidden', 'Only leaders and admins change decisions; an owner may update the status of their own.');
+      }
+    }
+    if (patch.ownerId) await this.#requireMember(plan.workspace_id, patch.ownerId);
+    if (patch.dueDate && patch.dueDate !== decision.due_date && patch.dueDate < today(this.#now())) {
+      throw new HttpError(400, 'bad_request', 'dueDate: the due date is in the past.');
+    }
+    const next: Partial<Decision> = {};
+    const changes: Record<string, [unknown, unknown]> = {};
+    const fields = { title: 'title', rationale: 'rationale', ownerId: 'owner_id', dueDate: 'due_date', status: 'status' } as const;
+    for (const [field, column] of Object.entries(fields) as [keyof typeof fields, (typeof fields)[keyof typeof fields]][]) {
+      const value = patch[field];
+      if (value !== undefined && value !== decision[column]) {
+        changes[field] = [decision[column], value];
+        (next as Record<string, unknown>)[column] = value;
+      }
+    }
+    if (patch.links !== undefined && JSON.stringify(patch.links) !== decision.links) {
+      changes.links = [JSON.parse(decision.links), patch.links];
+      next.links = JSON.stringify(patch.links);
+    }
+    if (Object.keys(changes).length > 0) await this.#repo.updateDecision(decisionId, next, userId, changes, this.#now().toISOString());
+    const view = await this.#getView(decision.plan_id, decisionId);
+    await this.#mirror(view);
+    return view;
+  }
+
+  async list(
+    userId: string,
+    planId: string,
+    filter: { ownerId?: string; status?: string; dueBefore?: string; cycle?: string; overdue?: boolean },
+  ): Promise<DecisionView[]> {
+    await this.#plans.getPlanForUser(userId, planId);
+    const rows = await this.#repo.listDecisions(planId, filter);
+    const views = rows.map((row) => this.#toView(row));
+    return filter.overdue ? views.filter((v) => v.overdue) : views;
+  }
+
+  async history(userId: string, decisionId: string): Promise<DecisionChangeView[]> {
+    const decision = await this.#repo.findDecision(decisionId);
+    if (!decision) throw notFound('Decision');
+    await this.#plans.getPlanForUser(userId, decision.plan_id).catch(() => {
+      throw notFound('Decision');
+    });
+    const rows = await this.#repo.decisionHistory(decisionId);
+    return rows.map((r) => ({
+      changedBy: r.changed_by,
+      changedAt: r.changed_at,
+      changes: JSON.parse(r.changes) as Record<string, [unknown, unknown]>,
+    }));
+  }
+
+  async #requireMember(workspaceId: string, userId: string): Promise<void> {
+    if (!(await this.#users.findRole(userId, workspaceId)))
+      throw new HttpError(400, 'bad_request', 'ownerId: the owner must be a member of this workspace.');
+  }
+
+  async #getView(planId: string, decisionId: string): Promise<DecisionView> {
+    const row = (await this.#repo.listDecisions(planId, {})).find((r) => r.id === decisionId);
+    if (!row) throw notFound('Decision');
+    return this.#toView(row);
+  }
+
+  #toView(row: Decision & { owner_name: string; decider_name: string }): DecisionView {
+    return {
+      id: row.id,
+      planId: row.plan_id,
+      title: row.title,
+      rationale: row.rationale,
+      owner: { id: row.owner_id, name: row.owner_name },
+      dueDate: row.due_date,
+      status: row.status,
+      overdue: !CLOSED_STATUSES.has(row.status) && row.due_date < today(this.#now()),
+      links: JSON.parse(row.links) as DecisionView['links'],
+      cycle: row.cycle,
+      decidedBy: { id: row.decided_by, name: row.decider_name },
+      decidedAt: row.decided_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** Writes the decision into the document's server-only root, so everyone in the plan sees it live. */
+  async #mirror(view: DecisionView): Promise<void> {
+    const room = await this.#sync.room(view.planId);
+    await room.applyServerChange((doc) => {
+      const entry = new Y.Map<unknown>();
+      for (const [field, value] of Object.entries({ ...view, overdue: undefined })) if (value !== undefined) entry.set(field, value);
+      doc.getMap<Y.Map<unknown>>('decisions').set(view.id, entry);
+    });
+  }
+}

@@ -1,0 +1,261 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Decision, Snapshot } from '../db/schema.ts';
+
+/** Queries on decisions, snapshots, cycle stages and the comment index. */
+export class GovernanceRepository {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  // Decisions
+
+  async insertDecision(decision: Decision, changedBy: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('decisions').values(decision).execute();
+      await trx
+        .insertInto('decision_history')
+        .values({
+          decision_id: decision.id,
+          changed_by: changedBy,
+          changed_at: decision.decided_at,
+          changes: JSON.stringify({ created: [null, decision.title] }),
+        })
+        .execute();
+    });
+  }
+
+  async updateDecision(
+    id: string,
+    patch: Partial<Decision>,
+    changedBy: string,
+    changes: Record<string, [unknown, unknown]>,
+    at: string,
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('decisions')
+        .set({ ...patch, updated_at: at })
+        .where('id', '=', id)
+        .execute();
+      await trx
+        .insertInto('decision_history')
+        .values({ decision_id: id, changed_by: changedBy, changed_at: at, changes: JSON.stringify(changes) })
+        .execute();
+    });
+  }
+
+  findDecision(id: string): Promise<Decision | undefined> {
+    return this.#db.selectFrom('decisions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listDecisions(planId: string, filter: { ownerId?: string; status?: string; dueBefore?: string; cycle?: string }) {
+    let query = this.#db
+      .selectFrom('decisions')
+      .innerJoin('users as owner', 'owner.id', 'decisions.owner_id')
+      .innerJoin('users as decider', 'decider.id', 'decisions.decided_by')
+      .selectAll('decisions')
+      .select(['owner.name as owner_name', 'decider.name as decider_name'])
+      .where('decisions.plan_id', '=', planId);
+    if (filter.ownerId) query = query.where('decisions.owner_id', '=', filter.ownerId);
+    if (filter.status) query = query.where('decisions.status', '=', filter.status as Decision['status']);
+    if (filter.dueBefore) query = query.where('decisions.due_date', '<', filter.dueBefore);
+    if (filter.cycle) query = query.where('decisions.cycle', '=', filter.cycle);
+    return query.orderBy('decisions.due_date').orderBy('decisions.decided_at').execute();
+  }
+
+  decisionHistory(id: string) {
+    return this.#db.selectFrom('decision_history').selectAll().where('decision_id', '=', id).orderBy('id').execute();
+  }
+
+  // Snapshots
+
+  /**
+   * Appends a snapshot to the hash chain in one transaction: `build` receives the previous link
+   * (index and hash) and returns the row to insert.
+   */
+  async appendSnapshot(build: (previous: { index: number; hash: string | null }) => Snapshot): Promise<Snapshot> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom('snapshots')
+        .select(['chain_index', 'content_hash'])
+        .orderBy('chain_index', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const row = build({ index: last?.chain_index ?? 0, hash: last?.content_hash ?? null });
+      await trx.insertInto('snapshots').values(row).execute();
+      return row;
+    });
+  }
+
+  findSnapshot(id: string): Promise<Snapshot | undefined> {
+    return this.#db.selectFrom('snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listSnapshots(planId: string) {
+    return this.#db
+      .selectFrom('snapshots')
+      .innerJoin('users', 'users.id', 'snapshots.locked_by')
+      .select([
+        'snapshots.id',
+        'snapshots.plan_id',
+        'snapshots.name',
+        'snapshots.cycle',
+        'snapshots.locked_by',
+        'snapshots.locked_at',
+        'snapshots.content_hash',
+        'snapshots.previous_hash',
+        'snapshots.decisions',
+        'users.name as locked_by_name',
+      ])
+      .where('snapshots.plan_id', '=', planId)
+      .orderBy('snapshots.chain_index', 'desc')
+      .execute();
+  }
+
+  /** The whole chain in order, for verification. */
+  allSnapshots(): Promise<Snapshot[]> {
+    return this.#db.selectFrom('snapshots').selectAll().orderBy('chain_index').execute();
+  }
+
+  async setBaseline(planId: string, snapshotId: string | null): Promise<void> {
+    await this.#db.updateTable('plans').set({ baseline_snapshot_id: snapshotId }).where('id', '=', planId).execute();
+  }
+
+  // Cycle stages
+
+  listStages(planId: string) {
+    return this.#db
+      .selectFrom('cycle_stages')
+      .leftJoin('users', 'users.id', 'cycle_stages.owner_id')
+      .select(['cycle_stages.stage', 'cycle_stages.owner_id', 'cycle_stages.due_date', 'users.name as owner_name'])
+      .where('cycle_stages.plan_id', '=', planId)
+      .execute();
+  }
+
+  async upsertStage(planId: string, stage: string, ownerId: string | null, dueDate: string | null): Promise<void> {
+    await this.#db
+      .insertInto('cycle_stages')
+      .values({ plan_id: planId, stage, owner_id: ownerId, due_date: dueDate })
+      .onConflict((oc) => oc.columns(['plan_id', 'stage']).doUpdateSet({ owner_id: ownerId, due_date: dueDate }))
+      .execute();
+  }
+
+  // Comment index and inbox
+
+  /** Replaces the index of one document's comments with `messages` and their mentions. */
+  async replaceCommentIndex(
+    documentId: string,
+    messages: {
+      threadId: string;
+      messageId: string;
+      authorId: string;
+      threadAuthorId: string;
+      text: string;
+      anchor: string;
+      createdAt: string;
+      deleted: boolean;
+      mentions: string[];
+    }[],
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('comment_mentions').where('document_id', '=', documentId).execute();
+      await trx.deleteFrom('comment_messages').where('document_id', '=', documentId).execute();
+      for (let i = 0; i < messages.length; i += 500) {
+        const batch = messages.slice(i, i + 500);
+        await trx
+          .insertInto('comment_messages')
+          .values(
+            batch.map((m) => ({
+              document_id: documentId,
+              thread_id: m.threadId,
+              message_id: m.messageId,
+              author_id: m.authorId,
+              thread_author_id: m.threadAuthorId,
+              text: m.text,
+              anchor: m.anchor,
+              created_at: m.createdAt,
+              deleted: m.deleted ? 1 : 0,
+            })),
+          )
+          .execute();
+        const mentions = batch.flatMap((m) =>
+          m.mentions.map((userId) => ({ document_id: documentId, thread_id: m.threadId, message_id: m.messageId, user_id: userId })),
+        );
+        if (mentions.length > 0)
+          await trx
+            .insertInto('comment_mentions')
+            .values(mentions)
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+      }
+    });
+  }
+
+  /** Mentions of the user and replies by others in threads the user started or wrote in, newest first. */
+  inboxMessages(userId: string, limit: number) {
+    return this.#db
+      .selectFrom('comment_messages as m')
+      .innerJoin('plans', 'plans.id', 'm.document_id')
+      .innerJoin('memberships', (join) =>
+        join.onRef('memberships.workspace_id', '=', 'plans.workspace_id').on('memberships.user_id', '=', userId),
+      )
+      .innerJoin('users as author', 'author.id', 'm.author_id')
+      .select([
+        'm.document_id',
+        'm.thread_id',
+        'm.message_id',
+        'm.author_id',
+        'm.text',
+        'm.anchor',
+        'm.created_at',
+        'plans.name as plan_name',
+        'author.name as author_name',
+        sql<number>`exists (select 1 from comment_mentions cm where cm.document_id = m.document_id and cm.thread_id = m.thread_id and cm.message_id = m.message_id and cm.user_id = ${userId})`.as(
+          'mentioned',
+        ),
+      ])
+      .where('m.author_id', '!=', userId)
+      .where('m.deleted', '=', 0)
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('comment_mentions as cm')
+              .select('cm.user_id')
+              .whereRef('cm.document_id', '=', 'm.document_id')
+              .whereRef('cm.thread_id', '=', 'm.thread_id')
+              .whereRef('cm.message_id', '=', 'm.message_id')
+              .where('cm.user_id', '=', userId),
+          ),
+          eb('m.thread_author_id', '=', userId),
+          eb.exists(
+            eb
+              .selectFrom('comment_messages as mine')
+              .select('mine.message_id')
+              .whereRef('mine.document_id', '=', 'm.document_id')
+              .whereRef('mine.thread_id', '=', 'm.thread_id')
+              .where('mine.author_id', '=', userId)
+              .whereRef('mine.created_at', '<', 'm.created_at'),
+          ),
+        ]),
+      )
+      .orderBy('m.created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async findLastSeen(userId: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('inbox_reads').select('last_seen_at').where('user_id', '=', userId).executeTakeFirst();
+    return row?.last_seen_at ?? null;
+  }
+
+  async setLastSeen(userId: string, at: string): Promise<void> {
+    await this.#db
+      .insertInto('inbox_reads')
+      .values({ user_id: userId, last_seen_at: at })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ last_seen_at: at }))
+      .execute();
+  }
+}

@@ -1,0 +1,212 @@
+import * as Y from 'yjs';
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeHexLowerCase } from '@oslojs/encoding';
+import { diffPlans, PlanCalculator, type PlanData } from '@accord/plan-calc';
+import { readPlanData } from '@accord/plan-model';
+import type { CompareResponse, SnapshotView } from '@accord/protocol';
+import type { Snapshot } from '../db/schema.ts';
+import { randomId } from '../db/ids.ts';
+import { HttpError, notFound } from '../http/http-error.ts';
+import type { PlanService } from '../plans/plan.service.ts';
+import type { SyncServer } from '../sync/sync-server.ts';
+import type { GovernanceRepository } from './governance.repository.ts';
+
+const hex = (bytes: Uint8Array) => encodeHexLowerCase(sha256(bytes));
+
+/**
+ * The SHA-256 of a snapshot's content and its link to the previous snapshot. Every field that
+ * matters is in it, in a fixed order, so changing any byte of a stored row breaks the chain.
+ */
+export function snapshotHash(row: Omit<Snapshot, 'content_hash'>): string {
+  const canonical = JSON.stringify([
+    row.chain_index,
+    row.id,
+    row.plan_id,
+    row.name,
+    row.cycle,
+    row.locked_by,
+    row.locked_at,
+    hex(new Uint8Array(row.state)),
+    hex(new TextEncoder().encode(row.tables)),
+    hex(new TextEncoder().encode(row.decisions)),
+    row.previous_hash,
+  ]);
+  return hex(new TextEncoder().encode(canonical));
+}
+
+/** The computed tables kept with a snapshot: what the plan said, not only what it held. */
+export function computeTables(data: PlanData): unknown {
+  const calculator = new PlanCalculator(data);
+  return {
+    buckets: calculator.buckets,
+    products: calculator.products(),
+    families: calculator.families(),
+    total: calculator.total(),
+    resources: calculator.resources(),
+  };
+}
+
+/** The plain plan data inside a snapshot. */
+export function snapshotPlanData(snapshot: Pick<Snapshot, 'state'>): PlanData {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, new Uint8Array(snapshot.state));
+  const data = readPlanData(doc);
+  doc.destroy();
+  return data;
+}
+
+/** Result of verifying the snapshot hash chain. */
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  problems: { id: string; chainIndex: number; reason: string }[];
+}
+
+/** Locked consensus snapshots: lock, list, compare, verify. */
+export class SnapshotService {
+  readonly #repo: GovernanceRepository;
+  readonly #plans: PlanService;
+  readonly #sync: SyncServer;
+  readonly #now: () => Date;
+
+  constructor(repo: GovernanceRepository, plans: PlanService, sync: SyncServer, now: () => Date = () => new Date()) {
+    this.#repo = repo;
+    this.#plans = plans;
+    this.#sync = sync;
+    this.#now = now;
+  }
+
+  /**
+   * Locks the consensus: captures the plan's full state, its computed tables and the decisions
+   * of this cycle, appends it to the hash chain, and moves the cycle to `locked`.
+   */
+  async lock(userId: string, planId: string, name: string, options: { lockedAt?: string; state?: Uint8Array } = {}): Promise<SnapshotView> {
+    const { role } = await this.#plans.getPlanForUser(userId, planId);
+    if (role !== 'leader') throw new HttpError(403, 'forbidden', 'Only leaders lock the consensus.');
+    const room = await this.#sync.room(planId);
+    await room.flush();
+    const state = options.state ?? Y.encodeStateAsUpdate(room.doc);
+    const data = snapshotPlanData({ state });
+    const decisions = await this.#repo.listDecisions(planId, { cycle: data.meta.horizonStart });
+    const lockedAt = options.lockedAt ?? this.#now().toISOString();
+    const row = await this.#repo.appendSnapshot((previous) => {
+      const unhashed = {
+        id: randomId(),
+        chain_index: previous.index + 1,
+        plan_id: planId,
+        name,
+        cycle: data.meta.horizonStart,
+        locked_by: userId,
+        locked_at: lockedAt,
+        state,
+        tables: JSON.stringify(computeTables(data)),
+        decisions: JSON.stringify(decisions),
+        previous_hash: previous.hash,
+      };
+      return { ...unhashed, content_hash: snapshotHash(unhashed) };
+    });
+    if (!options.state) {
+      await room.applyServerChange((doc) => {
+        doc.getMap<unknown>('meta').set('cycleStage', 'locked');
+      });
+    }
+    await room.applyServerChange((doc) => {
+      const entry = new Y.Map<unknown>();
+      for (const [field, value] of Object.entries({ name, cycle: row.cycle, lockedBy: userId, lockedAt, contentHash: row.content_hash }))
+        entry.set(field, value);
+      doc.getMap<Y.Map<unknown>>('snapshots').set(row.id, entry);
+    });
+    return (await this.list(userId, planId)).snapshots.find((s) => s.id === row.id)!;
+  }
+
+  async list(userId: string, planId: string): Promise<{ snapshots: SnapshotView[]; baselineSnapshotId: string | null }> {
+    const { plan } = await this.#plans.getPlanForUser(userId, planId);
+    const rows = await this.#repo.listSnapshots(planId);
+    return {
+      baselineSnapshotId: plan.baseline_snapshot_id,
+      snapshots: rows.map((r) => ({
+        id: r.id,
+        planId: r.plan_id,
+        name: r.name,
+        cycle: r.cycle,
+        lockedBy: { id: r.locked_by, name: r.locked_by_name },
+        lockedAt: r.locked_at,
+        contentHash: r.content_hash,
+        previousHash: r.previous_hash,
+        decisionCount: (JSON.parse(r.decisions) as unknown[]).length,
+      })),
+    };
+  }
+
+  /** A snapshot the user may read, with its content. */
+  async getSnapshot(userId: string, snapshotId: string): Promise<Snapshot> {
+    const snapshot = await this.#repo.findSnapshot(snapshotId);
+    if (!snapshot) throw notFound('Snapshot');
+    await this.#plans.getPlanForUser(userId, snapshot.plan_id).catch(() => {
+      throw notFound('Snapshot');
+    });
+    return snapshot;
+  }
+
+  /**
+   * What changed between two versions of a plan (`live` or a snapshot id of this plan), per
+   * section, product and bucket, in volume and value, biggest first.
+   */
+  async compare(userId: string, planId: string, from: string, to: string, limit = 500): Promise<CompareResponse> {
+    await this.#plans.getPlanForUser(userId, planId);
+    const load = async (version: string): Promise<PlanData> => {
+      if (version === 'live') {
+        const room = await this.#sync.room(planId);
+        await room.flush();
+        return readPlanData(room.doc);
+      }
+      const snapshot = await this.getSnapshot(userId, version);
+      if (snapshot.plan_id !== planId) throw new HttpError(400, 'bad_request', `Snapshot ${version} belongs to another plan.`);
+      return snapshotPlanData(snapshot);
+    };
+    const diff = diffPlans(await load(from), await load(to));
+    const volumeBySection = new Map<string, number>();
+    for (const cell of diff.cells) volumeBySection.set(cell.section, (volumeBySection.get(cell.section) ?? 0) + cell.volumeDelta);
+    return {
+      from,
+      to,
+      sections: Object.entries(diff.sections)
+        .filter(([, s]) => s.changes > 0)
+        .map(([section, s]) => ({
+          section,
+          changedCells: s.changes,
+          volumeDelta: volumeBySection.get(section) ?? 0,
+          valueDelta: s.valueDelta,
+        })),
+      cells: diff.cells.slice(0, limit).map((c) => ({
+        section: c.section,
+        root: c.root,
+        rowId: c.rowId,
+        bucket: c.bucket,
+        from: c.before,
+        to: c.after,
+        volumeDelta: c.volumeDelta,
+        valueDelta: c.valueDelta,
+      })),
+      truncated: diff.cells.length > limit,
+    };
+  }
+
+  /** Recomputes every snapshot's hash and checks each link to its predecessor. */
+  async verifyChain(): Promise<ChainReport> {
+    const rows = await this.#repo.allSnapshots();
+    const problems: ChainReport['problems'] = [];
+    let previousHash: string | null = null;
+    rows.forEach((row, i) => {
+      const { content_hash: stored, ...rest } = row;
+      if (row.chain_index !== i + 1)
+        problems.push({ id: row.id, chainIndex: row.chain_index, reason: `expected chain position ${i + 1}: a snapshot is missing` });
+      if (row.previous_hash !== previousHash)
+        problems.push({ id: row.id, chainIndex: row.chain_index, reason: 'does not link to the previous snapshot' });
+      if (snapshotHash(rest) !== stored)
+        problems.push({ id: row.id, chainIndex: row.chain_index, reason: 'content does not match its hash: it was altered' });
+      previousHash = stored;
+    });
+    return { ok: problems.length === 0, checked: rows.length, problems };
+  }
+}
