@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   ALLOWED_ORIGINS: z.string().default(''),
   /** Trust X-Forwarded-Proto/-For from a reverse proxy (for Secure cookies and client addresses). */
   TRUST_PROXY: booleanFlag.default(false),
+  /** The Chromium that renders PDF summaries. */
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** Seconds a plan with no connection stays in memory. */
   DOC_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
 });
@@ -35,6 +37,7 @@ export interface Config {
   allowedOrigins: string[];
   trustProxy: boolean;
   docIdleMs: number;
+  chromiumPath: string;
   /** `--no-seed`: start without creating the demo workspace on an empty database. */
   seed: boolean;
 }
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     allowedOrigins: origins,
     trustProxy: e.TRUST_PROXY,
     docIdleMs: e.DOC_IDLE_SECONDS * 1000,
+    chromiumPath: e.CHROMIUM_PATH,
     seed: !argv.includes('--no-seed'),
   };
 }

@@ -20,6 +20,7 @@ import { DecisionService } from './governance/decision.service.ts';
 import { SnapshotService } from './governance/snapshot.service.ts';
 import { CycleService } from './governance/cycle.service.ts';
 import { CommentIndex } from './governance/comment-index.ts';
+import { ExportService } from './export/export.service.ts';
 
 /** Everything the routes and the sync endpoint use, wired once at start-up. */
 export interface Services {
@@ -43,6 +44,7 @@ export interface Services {
   cycle: CycleService;
   comments: CommentIndex;
   governance: GovernanceRepository;
+  exports: ExportService;
 }
 
 /** Where the built web app lives (web/build beside this package). */
@@ -68,6 +70,9 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
   const governance = new GovernanceRepository(db);
   const comments = new CommentIndex(governance, users, planRepository, log);
   sync.onCommentsChanged = (room) => void comments.reindex(room.documentId, room.doc);
+  const admin = new AdminService(users, planRepository, documents, sessions);
+  const decisions = new DecisionService(governance, plans, users, sync);
+  const snapshots = new SnapshotService(governance, plans, sync);
   return {
     config,
     log,
@@ -80,12 +85,13 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
     sessions,
     tokens,
     history: new HistoryRepository(db),
-    admin: new AdminService(users, planRepository, documents, sessions),
+    admin,
     auth: new AuthService(users, sessions),
     plans,
     sync,
-    decisions: new DecisionService(governance, plans, users, sync),
-    snapshots: new SnapshotService(governance, plans, sync),
+    decisions,
+    snapshots,
+    exports: new ExportService(plans, snapshots, decisions, admin, config.chromiumPath),
     cycle: new CycleService(governance, plans, users, sync),
     comments,
     governance,

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { diffPlans, PlanCalculator, type PlanData } from '@accord/plan-calc';
+import { bucketRange, diffPlans, PlanCalculator, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
 import type { CompareResponse, SnapshotView } from '@accord/protocol';
 import type { Snapshot } from '../db/schema.ts';
@@ -148,37 +148,48 @@ export class SnapshotService {
     return snapshot;
   }
 
+  /** The plan data of a version the user may read: `live`, or a snapshot id of this plan. */
+  async loadVersion(userId: string, planId: string, version: string): Promise<PlanData> {
+    await this.#plans.getPlanForUser(userId, planId);
+    if (version === 'live') {
+      const room = await this.#sync.room(planId);
+      await room.flush();
+      return readPlanData(room.doc);
+    }
+    const snapshot = await this.getSnapshot(userId, version);
+    if (snapshot.plan_id !== planId) throw new HttpError(400, 'bad_request', `Snapshot ${version} belongs to another plan.`);
+    return snapshotPlanData(snapshot);
+  }
+
   /**
    * What changed between two versions of a plan (`live` or a snapshot id of this plan), per
-   * section, product and bucket, in volume and value, biggest first.
+   * section, product and bucket, in volume and value, biggest first, over the buckets both
+   * horizons share (plus per-product cells such as prices).
    */
   async compare(userId: string, planId: string, from: string, to: string, limit = 500): Promise<CompareResponse> {
-    await this.#plans.getPlanForUser(userId, planId);
-    const load = async (version: string): Promise<PlanData> => {
-      if (version === 'live') {
-        const room = await this.#sync.room(planId);
-        await room.flush();
-        return readPlanData(room.doc);
-      }
-      const snapshot = await this.getSnapshot(userId, version);
-      if (snapshot.plan_id !== planId) throw new HttpError(400, 'bad_request', `Snapshot ${version} belongs to another plan.`);
-      return snapshotPlanData(snapshot);
-    };
-    const diff = diffPlans(await load(from), await load(to));
-    const volumeBySection = new Map<string, number>();
-    for (const cell of diff.cells) volumeBySection.set(cell.section, (volumeBySection.get(cell.section) ?? 0) + cell.volumeDelta);
+    const a = await this.loadVersion(userId, planId, from);
+    const b = await this.loadVersion(userId, planId, to);
+    const diff = diffPlans(a, b);
+    // Only buckets inside both horizons: a month that merely entered or left the horizon is not
+    // a change anyone made, and would otherwise top the list.
+    const inA = new Set(bucketRange(a.meta.horizonStart, a.meta.horizonBuckets));
+    const shared = new Set(bucketRange(b.meta.horizonStart, b.meta.horizonBuckets).filter((x) => inA.has(x)));
+    const cells = diff.cells.filter((c) => c.bucket === null || shared.has(c.bucket));
+    const sections = new Map<string, { changedCells: number; volumeDelta: number; valueDelta: number }>();
+    for (const cell of cells) {
+      const entry = sections.get(cell.section) ?? { changedCells: 0, volumeDelta: 0, valueDelta: 0 };
+      entry.changedCells++;
+      entry.volumeDelta += cell.volumeDelta;
+      entry.valueDelta += cell.valueDelta;
+      sections.set(cell.section, entry);
+    }
+    if (diff.catalog.length > 0) sections.set('catalog', { changedCells: diff.catalog.length, volumeDelta: 0, valueDelta: 0 });
+    if (diff.meta.length > 0) sections.set('plan', { changedCells: diff.meta.length, volumeDelta: 0, valueDelta: 0 });
     return {
       from,
       to,
-      sections: Object.entries(diff.sections)
-        .filter(([, s]) => s.changes > 0)
-        .map(([section, s]) => ({
-          section,
-          changedCells: s.changes,
-          volumeDelta: volumeBySection.get(section) ?? 0,
-          valueDelta: s.valueDelta,
-        })),
-      cells: diff.cells.slice(0, limit).map((c) => ({
+      sections: [...sections].map(([section, totals]) => ({ section, ...totals })),
+      cells: cells.slice(0, limit).map((c) => ({
         section: c.section,
         root: c.root,
         rowId: c.rowId,
@@ -188,7 +199,7 @@ export class SnapshotService {
         volumeDelta: c.volumeDelta,
         valueDelta: c.valueDelta,
       })),
-      truncated: diff.cells.length > limit,
+      truncated: cells.length > limit,
     };
   }
 

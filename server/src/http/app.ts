@@ -12,6 +12,7 @@ import { authenticate, bearerToken } from '../auth/principal.ts';
 import { authRoutes } from './auth.routes.ts';
 import { planRoutes } from './plan.routes.ts';
 import { governanceRoutes } from './governance.routes.ts';
+import { exportRoutes } from './export.routes.ts';
 import type { Services } from '../services.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.-]{1,64}$/;
@@ -88,6 +89,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route('/', authRoutes(services));
   api.route('/', planRoutes(services));
   api.route('/', governanceRoutes(services));
+  api.route('/', exportRoutes(services));
 
   api.all('*', () => {
     throw new HttpError(404, ErrorCode.notFound, 'No such API endpoint.');
