@@ -1,15 +1,5 @@
+import type { CellChangeView } from '@accord/protocol';
 import type { Db } from '../db/database.ts';
-
-/** A cell change as the API shows it. */
-export interface CellChangeView {
-  root: string;
-  key: string;
-  oldValue: number | null;
-  newValue: number | null;
-  userId: string | null;
-  userName: string | null;
-  at: string;
-}
 
 /** Queries on the per-cell change log. */
 export class HistoryRepository {

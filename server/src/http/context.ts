@@ -37,3 +37,20 @@ export async function parseBody<T>(
   }
   return parsed.data;
 }
+
+/** Parses query parameters with a zod schema, answering 400 with the first problem. */
+export function parseQuery<T>(
+  schema: {
+    safeParse(
+      data: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { message: string; path: PropertyKey[] }[] } };
+  },
+  query: Record<string, string>,
+): T {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, 'bad_request', `${issue?.path.map(String).join('.') || 'query'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

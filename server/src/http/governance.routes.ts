@@ -10,8 +10,7 @@ import {
   type SnapshotListResponse,
 } from '@accord/protocol';
 import type { Services } from '../services.ts';
-import { parseBody, requireAuth, type AppEnv } from './context.ts';
-import { HttpError } from './http-error.ts';
+import { parseBody, parseQuery, requireAuth, type AppEnv } from './context.ts';
 
 const DecisionFilter = z.object({
   owner: z.string().max(64).optional(),
@@ -22,15 +21,6 @@ const DecisionFilter = z.object({
 });
 const CompareQuery = z.object({ from: z.string().min(1).max(64), to: z.string().min(1).max(64).default('live') });
 const SeenRequest = z.object({ until: z.iso.datetime().optional() });
-
-function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, string>): T {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, 'bad_request', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
 
 /** Decisions, snapshots, the monthly cycle and the inbox. */
 export function governanceRoutes(services: Services): Hono<AppEnv> {

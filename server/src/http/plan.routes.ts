@@ -10,8 +10,7 @@ import {
 import { ROOTS } from '@accord/plan-model';
 import type { Services } from '../services.ts';
 import { toPlanSummary } from '../plans/plan.service.ts';
-import { parseBody, requireAuth, type AppEnv } from './context.ts';
-import { HttpError } from './http-error.ts';
+import { parseBody, parseQuery, requireAuth, type AppEnv } from './context.ts';
 
 const HistoryQuery = z.object({
   root: z
@@ -24,15 +23,6 @@ const ChangesQuery = z.object({
   since: z.iso.datetime({ message: 'since must be an ISO date-time like 2026-11-01T09:00:00Z' }),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
-
-function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, string>): T {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, 'bad_request', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
 
 /** Workspaces, their members and plans, and the history of plan cells. */
 export function planRoutes(services: Services): Hono<AppEnv> {
