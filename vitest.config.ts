@@ -9,6 +9,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Generous: the machine is shared and property tests run thousands of cases.
+          testTimeout: 20_000,
           include: ['packages/*/src/**/*.test.ts', 'server/src/**/*.test.ts', 'web/src/**/*.test.ts'],
         },
       },
