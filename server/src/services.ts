@@ -20,10 +20,14 @@ import { DecisionService } from './governance/decision.service.ts';
 import { SnapshotService } from './governance/snapshot.service.ts';
 import { CycleService } from './governance/cycle.service.ts';
 import { CommentIndex } from './governance/comment-index.ts';
+import { createDataServices } from './imports/data-services.ts';
+import type { DataServices } from './http/data.routes.ts';
 import { ExportService } from './export/export.service.ts';
+import { ScenarioRepository } from './scenarios/scenario.repository.ts';
+import { ScenarioService } from './scenarios/scenario.service.ts';
 
 /** Everything the routes and the sync endpoint use, wired once at start-up. */
-export interface Services {
+export interface Services extends DataServices {
   config: Config;
   log: Logger;
   db: Db;
@@ -45,6 +49,7 @@ export interface Services {
   comments: CommentIndex;
   governance: GovernanceRepository;
   exports: ExportService;
+  scenarios: ScenarioService;
 }
 
 /** Where the built web app lives (web/build beside this package). */
@@ -56,7 +61,8 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
   const planRepository = new PlanRepository(db);
   const documents = new DocumentRepository(db);
   const sessions = new SessionService(new SessionRepository(db), users);
-  const plans = new PlanService(planRepository, users);
+  const scenarioRepository = new ScenarioRepository(db);
+  const plans = new PlanService(planRepository, users, scenarioRepository);
   const tokens = new TokenService(new TokenRepository(db), users);
   const sync = new SyncServer({
     sessions,
@@ -95,5 +101,7 @@ export function createServices(config: Config, db: Db, log: Logger, webRoot: str
     cycle: new CycleService(governance, plans, users, sync),
     comments,
     governance,
+    scenarios: new ScenarioService(scenarioRepository, { plans, users, sync, snapshots, decisions }),
+    ...createDataServices({ db, log, plans, users, sync, governance }),
   };
 }

@@ -3,3 +3,5 @@ export * from './close-codes.ts';
 export * from './api.ts';
 export * from './awareness.ts';
 export * from './governance.ts';
+export * from './scenarios.ts';
+export * from './data.ts';

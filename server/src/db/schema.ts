@@ -171,6 +171,23 @@ export interface CycleStageTable {
   due_date: string | null;
 }
 
+/** A what-if copy of a plan: its own Yjs document (id = scenario id), forked from the live plan or a snapshot. */
+export interface ScenarioTable {
+  id: string;
+  plan_id: string;
+  name: string;
+  description: string;
+  owner_id: string;
+  status: 'active' | 'archived';
+  /** 'live' or the id of the snapshot it was forked from. */
+  forked_from: string;
+  /** The plan's encoded state at the fork (the base of the three-way merge view). */
+  fork_state: Uint8Array;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -189,6 +206,7 @@ export interface Database {
   decision_history: DecisionHistoryTable;
   snapshots: SnapshotTable;
   cycle_stages: CycleStageTable;
+  scenarios: ScenarioTable;
 }
 
 export type User = Selectable<UserTable>;
@@ -199,3 +217,4 @@ export type ApiToken = Selectable<ApiTokenTable>;
 export type NewCellChange = Insertable<CellHistoryTable>;
 export type Decision = Selectable<DecisionTable>;
 export type Snapshot = Selectable<SnapshotTable>;
+export type Scenario = Selectable<ScenarioTable>;

@@ -12,7 +12,9 @@ import { authenticate, bearerToken } from '../auth/principal.ts';
 import { authRoutes } from './auth.routes.ts';
 import { planRoutes } from './plan.routes.ts';
 import { governanceRoutes } from './governance.routes.ts';
+import { dataRoutes } from './data.routes.ts';
 import { exportRoutes } from './export.routes.ts';
+import { scenarioRoutes } from './scenario.routes.ts';
 import type { Services } from '../services.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.-]{1,64}$/;
@@ -89,7 +91,9 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route('/', authRoutes(services));
   api.route('/', planRoutes(services));
   api.route('/', governanceRoutes(services));
+  api.route('/', dataRoutes(services));
   api.route('/', exportRoutes(services));
+  api.route('/', scenarioRoutes(services));
 
   api.all('*', () => {
     throw new HttpError(404, ErrorCode.notFound, 'No such API endpoint.');

@@ -1,5 +1,5 @@
 import type { PlanSummary, Role } from '@accord/protocol';
-import type { Plan } from '../db/schema.ts';
+import type { Plan, Scenario } from '../db/schema.ts';
 import { HttpError, notFound } from '../http/http-error.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { PlanRepository } from './plan.repository.ts';
@@ -9,13 +9,34 @@ export function toPlanSummary(plan: Plan): PlanSummary {
   return { id: plan.id, workspaceId: plan.workspace_id, name: plan.name, createdAt: plan.created_at, updatedAt: plan.updated_at };
 }
 
+/** What a synced document is: a plan, or a scenario of a plan (same members, same role matrix). */
+export interface DocumentAccess {
+  plan: Plan;
+  role: Role;
+  kind: 'plan' | 'scenario';
+  scenario?: Scenario;
+}
+
 /** Plan access rules: a plan is visible to the members of its workspace and to nobody else. */
 export class PlanService {
   readonly #plans: PlanRepository;
   readonly #users: UserRepository;
-  constructor(plans: PlanRepository, users: UserRepository) {
+  readonly #scenarios: { findById(id: string): Promise<Scenario | undefined> } | undefined;
+  constructor(plans: PlanRepository, users: UserRepository, scenarios?: { findById(id: string): Promise<Scenario | undefined> }) {
     this.#plans = plans;
     this.#users = users;
+    this.#scenarios = scenarios;
+  }
+
+  /**
+   * Access to a synced document: a plan, or a scenario with its plan's members and roles. An
+   * archived scenario is read-only (role `viewer`). Anything else answers 404, like a missing plan.
+   */
+  async getDocumentAccess(userId: string, documentId: string): Promise<DocumentAccess> {
+    const scenario = await this.#scenarios?.findById(documentId);
+    if (!scenario) return { ...(await this.getPlanForUser(userId, documentId)), kind: 'plan' };
+    const { plan, role } = await this.getPlanForUser(userId, scenario.plan_id);
+    return { plan, role: scenario.status === 'archived' ? 'viewer' : role, kind: 'scenario', scenario };
   }
 
   /**

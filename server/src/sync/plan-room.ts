@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
 import { CloseCode, isStage, type Role } from '@accord/protocol';
-import { migratePlanDoc, schemaVersionOf, SCHEMA_VERSION } from '@accord/plan-model';
+import { migratePlanDoc, ROOTS, schemaVersionOf, SCHEMA_VERSION, type RootName } from '@accord/plan-model';
 import type { Credential } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { CellChange, DocumentRepository } from './document.repository.ts';
@@ -171,15 +171,55 @@ export class PlanRoom {
     });
   }
 
-  /** Applies a change made by the server itself (not subject to role checks), stored first. */
-  async applyServerChange(change: (doc: Y.Doc) => void): Promise<void> {
+  /**
+   * Applies a change made by the server itself (not subject to role checks), stored first. With a
+   * `userId` the change is attributed to that person (e.g. a scenario merge): the value cells it
+   * changed are recorded in the cell history under their name, as for their own edits.
+   */
+  async applyServerChange(change: (doc: Y.Doc) => void, options: { userId?: string | null } = {}): Promise<void> {
+    const userId = options.userId ?? null;
     await this.#enqueueAndWait(async () => {
-      const scratch = cloneDoc(this.doc);
-      const before = Y.encodeStateVector(scratch);
-      Y.transact(scratch, () => change(scratch), SERVER_ORIGIN);
-      const update = Y.encodeStateAsUpdate(scratch, before);
-      await this.#persist(update, null);
-      Y.applyUpdate(this.#staging, update, SERVER_ORIGIN);
+      // The staging copy mirrors the live document, so the change is made there (no copy of the
+      // document per change), stored, and only then applied to the live document and broadcast.
+      const staging = this.#staging;
+      const changedCells: { root: string; key: string }[] = [];
+      const collect = (tr: Y.Transaction) => {
+        for (const [type, keys] of tr.changed) {
+          if (type._item !== null) continue;
+          const root = [...staging.share].find(([, shared]) => shared === type)?.[0];
+          if (root === undefined || !isValueRoot(root)) continue;
+          for (const key of keys) if (key !== null) changedCells.push({ root, key });
+        }
+      };
+      let update: Uint8Array | undefined;
+      const capture = (u: Uint8Array) => (update = update ? Y.mergeUpdates([update, u]) : u);
+      if (userId !== null) staging.on('afterTransaction', collect);
+      staging.on('update', capture);
+      try {
+        Y.transact(staging, () => change(staging), SERVER_ORIGIN);
+      } catch (e: unknown) {
+        this.#rebuildStaging();
+        throw e;
+      } finally {
+        staging.off('afterTransaction', collect);
+        staging.off('update', capture);
+      }
+      if (update === undefined) return;
+      // Old values from the live document (not yet changed), new ones from the staging copy.
+      const cells: CellChange[] = changedCells
+        .map(({ root, key }) => ({
+          root,
+          key,
+          oldValue: numberOrNull(this.doc.getMap(root).get(key)),
+          newValue: numberOrNull(staging.getMap(root).get(key)),
+        }))
+        .filter((c) => c.oldValue !== c.newValue);
+      try {
+        await this.#persist(update, userId, cells);
+      } catch (e: unknown) {
+        this.#rebuildStaging();
+        throw e;
+      }
       Y.applyUpdate(this.doc, update, SERVER_ORIGIN);
       await this.#compactIfDue();
     });
@@ -237,8 +277,7 @@ export class PlanRoom {
     const stage = this.doc.getMap<unknown>('meta').get('cycleStage');
     const verdict = applyToStaging(this.#staging, update, { ...conn, stage: isStage(stage) ? stage : 'data-gathering' });
     if (verdict.type !== 'accepted') {
-      this.#staging.destroy();
-      this.#staging = cloneDoc(this.doc);
+      this.#rebuildStaging();
       conn.log.warn({ verdict }, 'update refused');
       if (verdict.type === 'forbidden') this.#close(conn, CloseCode.permissionDenied, verdict.reason);
       else this.#close(conn, CloseCode.malformedMessage, verdict.reason);
@@ -257,8 +296,7 @@ export class PlanRoom {
     } catch (e: unknown) {
       // Not stored, so not applied and not broadcast; the sender keeps it and resends it when it
       // reconnects (its sync step 2 carries everything the server lacks).
-      this.#staging.destroy();
-      this.#staging = cloneDoc(this.doc);
+      this.#rebuildStaging();
       conn.log.error({ err: e }, 'storing an update failed');
       this.#close(conn, CloseCode.storageFailed, 'the server could not store your change; reconnecting will resend it');
       return;
@@ -294,6 +332,12 @@ export class PlanRoom {
   async #persist(update: Uint8Array, userId: string | null, cells: CellChange[] = []): Promise<void> {
     this.#lastUpdateId = await this.#store.append(this.documentId, update, userId, new Date().toISOString(), cells);
     this.#updatesSinceCompaction++;
+  }
+
+  /** Replaces the staging copy with a fresh copy of the live document (after a refused change). */
+  #rebuildStaging(): void {
+    this.#staging.destroy();
+    this.#staging = cloneDoc(this.doc);
   }
 
   async #compactIfDue(): Promise<void> {
@@ -348,6 +392,10 @@ export class PlanRoom {
     this.#queue = result.catch((e: unknown) => this.#log.error({ err: e, documentId: this.documentId }, 'sync task failed'));
     return result;
   }
+}
+
+function isValueRoot(name: string): boolean {
+  return Object.hasOwn(ROOTS, name) && ROOTS[name as RootName].kind === 'value';
 }
 
 function numberOrNull(value: unknown): number | null {

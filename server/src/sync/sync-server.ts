@@ -106,7 +106,7 @@ export class SyncServer {
   async refreshAccess(userId: string): Promise<void> {
     for (const room of await this.#loadedRooms()) {
       for (const conn of [...room.connections].filter((c) => c.userId === userId)) {
-        const role = await this.#options.plans.getPlanForUser(userId, room.documentId).then(
+        const role = await this.#options.plans.getDocumentAccess(userId, room.documentId).then(
           (r) => r.role,
           () => undefined,
         );
@@ -164,7 +164,8 @@ export class SyncServer {
     }
     let role;
     try {
-      ({ role } = await this.#options.plans.getPlanForUser(auth.user.id, planId));
+      // A scenario's document syncs like its plan's, with the same members and roles.
+      ({ role } = await this.#options.plans.getDocumentAccess(auth.user.id, planId));
     } catch (e: unknown) {
       if (e instanceof HttpError) return rejectUpgrade(socket, e.status, 'Not Found', e.message);
       throw e;
@@ -201,6 +202,30 @@ export class SyncServer {
     });
   }
 
+  /**
+   * Closes every socket of a document and drops its room without storing it: for a document whose
+   * rows are being deleted (a deleted scenario), so no later compaction writes them back.
+   */
+  async discard(documentId: string, code: number, reason: string): Promise<void> {
+    const pending = this.#rooms.get(documentId);
+    if (!pending) return;
+    this.#rooms.delete(documentId);
+    this.#cancelUnload(documentId);
+    const room = await pending.catch(() => undefined);
+    if (!room) return;
+    room.closeAll(code, reason);
+    await room.flush();
+    room.destroy();
+  }
+
+  /** Closes the sockets of a loaded document (e.g. an archived scenario), so clients reconnect with their new access. */
+  closeDocumentSockets(documentId: string, code: number, reason: string): void {
+    void this.#rooms.get(documentId)?.then(
+      (room) => room.closeAll(code, reason),
+      () => undefined,
+    );
+  }
+
   #forEachRoom(action: (room: PlanRoom) => void): void {
     for (const room of this.#rooms.values()) void room.then(action, () => undefined);
   }
@@ -224,7 +249,7 @@ export class SyncServer {
             room.closeWhere((c) => c === conn, CloseCode.sessionEnded, 'signed out');
             continue;
           }
-          const role = await this.#options.plans.getPlanForUser(conn.userId, room.documentId).then(
+          const role = await this.#options.plans.getDocumentAccess(conn.userId, room.documentId).then(
             (r) => r.role,
             () => undefined,
           );

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/** What a file import loads: monthly actuals or one kind of master data. */
+export const IMPORT_KINDS = ['actuals', 'products', 'prices', 'costs', 'resources'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** `preview` validates and answers what would change; `commit` also writes it (all or nothing). */
+export const IMPORT_MODES = ['preview', 'commit'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+/** The largest import file accepted: 20 MiB holds several hundred thousand CSV rows of actuals. */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+/** Query of POST /api/plans/:planId/imports; `mapping` is a JSON object `{ field: "column header" }`. */
+export const ImportQuery = z.object({
+  kind: z.enum(IMPORT_KINDS, { error: `kind must be one of ${IMPORT_KINDS.join(', ')}` }),
+  mode: z.enum(IMPORT_MODES, { error: 'mode must be preview or commit' }).default('preview'),
+  mapping: z.string().max(4000).optional(),
+  sheet: z.string().max(100).optional(),
+});
+export type ImportQuery = z.infer<typeof ImportQuery>;
+
+/** One refused row (row 1 is the header line, so data starts at row 2 as in a spreadsheet). */
+export interface ImportRowError {
+  row: number;
+  /** The column header as written in the file, or the field name when the column is missing. */
+  column: string | null;
+  reason: string;
+}
+
+/** The answer of an import, in both modes; 400 with the same body (under `import`) when any row is refused. */
+export interface ImportResponse {
+  kind: ImportKind;
+  mode: ImportMode;
+  format: 'csv' | 'xlsx';
+  /** Field → the file's column header it was read from (null: not in the file). */
+  mapping: Record<string, string | null>;
+  rows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  /** Every refused row (the first 5,000); nothing is written when this is not empty. */
+  errors: ImportRowError[];
+  /** Whether more errors were found than listed. */
+  errorsTruncated: boolean;
+  /** The first rows as interpreted (field → value), to check the mapping. */
+  preview: Record<string, string | number | null>[];
+  /** Cells or entity fields whose value differs from the plan (written in commit mode). */
+  changedCells: number;
+  /** New products, families or resources the import creates. */
+  createdEntities: number;
+  committed: boolean;
+  /** Whether a committed actuals import started the statistical baseline job. */
+  baselineStarted: boolean;
+}
+
+/** The body of a refused import (400): the usual error plus the full report. */
+export interface ImportErrorBody {
+  error: { code: string; message: string; requestId?: string };
+  import: ImportResponse;
+}
+
+/** States of a plan's statistical baseline job. */
+export const BASELINE_STATES = ['idle', 'running', 'done', 'failed'] as const;
+export type BaselineState = (typeof BASELINE_STATES)[number];
+
+/** GET /api/plans/:planId/baseline (and the answer of POST, which starts the job). */
+export interface BaselineStatus {
+  state: BaselineState;
+  /** Share of products done, 0..1. */
+  progress: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** How many products each forecasting method was chosen for. */
+  methods: Record<string, number>;
+  products: number;
+  changedCells: number;
+  error?: string;
+}
+
+/** GET /api/plans/:planId/baseline/products/:productId: how the product's baseline was fitted. */
+export interface BaselineProductFit {
+  productId: string;
+  method: string;
+  label: string;
+  demandClass: string;
+  parameters: Record<string, number>;
+  seasonallyAdjusted: boolean;
+  historyBuckets: number;
+  firstBucket: string;
+  forecast: { bucket: string; value: number }[];
+  inSampleError: { mae: number | null; rmse: number | null };
+  holdOutError: { horizon: number; mae: number | null; rmse: number | null; smape: number | null; mase: number | null } | null;
+  computedAt: string;
+}
+
+/** Query of GET /api/plans/:planId/kpis. */
+export const KpiQuery = z
+  .object({
+    from: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'from must be a month like 2026-01'),
+    to: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'to must be a month like 2026-06'),
+    level: z.enum(['product', 'family', 'total'], { error: 'level must be product, family or total' }).default('total'),
+  })
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export type KpiQuery = z.infer<typeof KpiQuery>;
+
+/** Forecast layers scored by the KPIs, bottom to top. */
+export const KPI_LAYERS = ['statistical', 'sales', 'consensus', 'final'] as const;
+export type KpiLayer = (typeof KPI_LAYERS)[number];
+
+/** Accuracy of one forecast layer against actual sales; null where undefined (no actuals, zero scale). */
+export interface LayerAccuracy {
+  /** Buckets scored (those with an actual and a forecast). */
+  points: number;
+  mape: number | null;
+  wmape: number | null;
+  smape: number | null;
+  mase: number | null;
+  bias: number | null;
+  trackingSignal: number | null;
+}
+
+/** Operational KPIs of a row over the buckets with actuals. */
+export interface OperationalKpis {
+  /** Σ min(sales, available) / Σ sales, available = opening stock + actual production. */
+  fillRate: number | null;
+  /** Annualised: Σ actual sales / mean closing stock × (12 / months). */
+  inventoryTurns: number | null;
+  /** Mean closing stock / mean daily sales. */
+  daysOfCover: number | null;
+  /** Σ actual production × hours per unit / Σ capacity hours (resources: per resource; total: all). */
+  capacityUtilisation: number | null;
+  /** 1 − Σ |actual production − planned production| / Σ planned production, floored at 0. */
+  scheduleAdherence: number | null;
+}
+
+/** KPIs of one product, family or the total. */
+export interface KpiRow {
+  id: string;
+  name: string;
+  actualSales: number;
+  accuracy: Record<KpiLayer, LayerAccuracy>;
+  /** Forecast value added in WMAPE points: the layer below's WMAPE minus this layer's (positive = better). */
+  fva: { salesOverStatistical: number | null; consensusOverSales: number | null; finalOverConsensus: number | null };
+  operational: OperationalKpis;
+}
+
+/** Accuracy of the consensus locked `lag` buckets before the bucket it forecast. */
+export interface LagAccuracy {
+  lag: number;
+  accuracy: LayerAccuracy;
+}
+
+/** Forecast value added of the sales overrides last typed by one person. */
+export interface AuthorFva {
+  userId: string | null;
+  name: string | null;
+  cells: number;
+  /** WMAPE of the statistical baseline and of the overrides on the cells they overrode. */
+  statisticalWmape: number | null;
+  salesWmape: number | null;
+  fva: number | null;
+}
+
+/** GET /api/plans/:planId/kpis */
+export interface KpiResponse {
+  from: string;
+  to: string;
+  level: 'product' | 'family' | 'total';
+  /** Buckets of the range that have actual sales. */
+  buckets: string[];
+  rows: KpiRow[];
+  lags: LagAccuracy[];
+  authors: AuthorFva[];
+}

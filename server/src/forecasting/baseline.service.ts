@@ -1,0 +1,214 @@
+import type * as Y from 'yjs';
+import { forecast, type ForecastResult } from '@accord/forecast';
+import { addBuckets, bucketRange, cellKey, type PlanMeta } from '@accord/plan-calc';
+import { getMeta, valueMap } from '@accord/plan-model';
+import type { BaselineProductFit, BaselineStatus, Role } from '@accord/protocol';
+import { HttpError, notFound } from '../http/http-error.ts';
+import type { Logger } from '../logger.ts';
+import type { PlanService } from '../plans/plan.service.ts';
+import type { SyncServer } from '../sync/sync-server.ts';
+
+/** Roles that may start the baseline job by hand (it also starts after an actuals import). */
+export const BASELINE_ROLES: readonly Role[] = ['operations', 'leader', 'admin'];
+
+// Products forecast between two yields to the event loop: one `auto` forecast of a few years of
+// months takes about 1–2 ms, so a chunk keeps the loop free at least every ~50 ms.
+const CHUNK_PRODUCTS = 25;
+// Periods per seasonal cycle: a year of months, a year of weeks (what @accord/forecast was tuned with).
+const SEASON_LENGTH = { month: 12, week: 52 } as const;
+
+/** One product's series as the job reads it. */
+interface SeriesInput {
+  productId: string;
+  firstBucket: string;
+  values: number[];
+  integers: boolean;
+}
+
+interface JobState {
+  status: BaselineStatus;
+  fits: Map<string, BaselineProductFit>;
+  /** Set when a new run is asked for while one runs: it starts again on the newest actuals. */
+  rerun: boolean;
+  done: Promise<void>;
+}
+
+const finiteOrNull = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
+
+/** The history series of a product: leading buckets with no actual are dropped, gaps inside count as 0. */
+export function historySeries(actuals: Y.Map<number>, productId: string, buckets: string[]): Omit<SeriesInput, 'productId'> | undefined {
+  const raw = buckets.map((b) => actuals.get(cellKey(productId, b)));
+  const first = raw.findIndex((v) => typeof v === 'number');
+  if (first < 0) return undefined;
+  const values = raw.slice(first).map((v) => (typeof v === 'number' ? v : 0));
+  return { firstBucket: buckets[first]!, values, integers: values.every(Number.isInteger) };
+}
+
+/** A forecast value as stored: whole units when the history is in whole units, else two decimals. */
+function stored(value: number, integers: boolean): number {
+  return integers ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+/**
+ * The statistical baseline job: forecasts every active product from its sales actuals with
+ * @accord/forecast and writes the changed `statistical` cells of the horizon. Runs in the
+ * background in chunks so the sync loop stays responsive; status and per-product fits are kept
+ * in memory (they are recomputed by the next run after a restart).
+ */
+export class BaselineService {
+  readonly #plans: PlanService;
+  readonly #sync: SyncServer;
+  readonly #log: Logger;
+  readonly #jobs = new Map<string, JobState>();
+  readonly #now: () => Date;
+
+  constructor(plans: PlanService, sync: SyncServer, log: Logger, now: () => Date = () => new Date()) {
+    this.#plans = plans;
+    this.#sync = sync;
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** The job status of a plan the user may read. */
+  async status(userId: string, planId: string): Promise<BaselineStatus> {
+    await this.#plans.getPlanForUser(userId, planId);
+    return this.#statusOf(planId);
+  }
+
+  /** Starts the job on request (operations, leaders, admins). */
+  async request(userId: string, planId: string): Promise<BaselineStatus> {
+    const { role } = await this.#plans.getPlanForUser(userId, planId);
+    if (!BASELINE_ROLES.includes(role))
+      throw new HttpError(403, 'forbidden', `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
+    this.start(planId);
+    return this.#statusOf(planId);
+  }
+
+  /** How one product's baseline was fitted in the last run. */
+  async productFit(userId: string, planId: string, productId: string): Promise<BaselineProductFit> {
+    await this.#plans.getPlanForUser(userId, planId);
+    const fit = this.#jobs.get(planId)?.fits.get(productId);
+    if (!fit) throw notFound(`A baseline fit of product ${productId}`);
+    return fit;
+  }
+
+  /**
+   * Starts a run now, or once more after the running one (the actuals changed while it ran).
+   * Returns true when a run was started or queued.
+   */
+  start(planId: string): boolean {
+    const job = this.#jobs.get(planId);
+    if (job?.status.state === 'running') {
+      job.rerun = true;
+      return true;
+    }
+    const state: JobState = job ?? { status: emptyStatus(), fits: new Map(), rerun: false, done: Promise.resolve() };
+    state.status = { ...emptyStatus(), state: 'running', startedAt: this.#now().toISOString() };
+    state.rerun = false;
+    this.#jobs.set(planId, state);
+    state.done = this.#run(planId, state).catch((e: unknown) => {
+      this.#log.error({ err: e, planId }, 'baseline job failed');
+      state.status = {
+        ...state.status,
+        state: 'failed',
+        finishedAt: this.#now().toISOString(),
+        error: e instanceof Error ? e.message : String(e),
+      };
+    });
+    return true;
+  }
+
+  /** Resolves when the current run (if any) has ended; for shutdown and tests in this process. */
+  async idle(planId: string): Promise<void> {
+    await this.#jobs.get(planId)?.done;
+  }
+
+  #statusOf(planId: string): BaselineStatus {
+    const status = this.#jobs.get(planId)?.status ?? emptyStatus();
+    return { ...status, methods: { ...status.methods } };
+  }
+
+  async #run(planId: string, state: JobState): Promise<void> {
+    const room = await this.#sync.room(planId);
+    const meta = getMeta(room.doc);
+    const inputs = this.#readSeries(room.doc, meta);
+    const horizon = bucketRange(meta.horizonStart, meta.horizonBuckets);
+    const seasonLength = SEASON_LENGTH[meta.bucket] ?? 1;
+    const values = new Map<string, number>();
+    const fits = new Map<string, BaselineProductFit>();
+    const methods: Record<string, number> = {};
+    state.status.products = inputs.length;
+    for (let i = 0; i < inputs.length; i += CHUNK_PRODUCTS) {
+      for (const input of inputs.slice(i, i + CHUNK_PRODUCTS)) {
+        const result = forecast(input.values, { horizon: horizon.length, seasonLength });
+        methods[result.method] = (methods[result.method] ?? 0) + 1;
+        horizon.forEach((bucket, h) => values.set(cellKey(input.productId, bucket), stored(result.forecast[h] ?? 0, input.integers)));
+        fits.set(input.productId, toFit(input, result, horizon, this.#now().toISOString()));
+      }
+      state.status.progress = Math.min(1, (i + CHUNK_PRODUCTS) / Math.max(1, inputs.length)) * 0.99;
+      state.status.methods = { ...methods };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
+    let changedCells = 0;
+    const current = await this.#sync.room(planId);
+    await current.applyServerChange((doc) => {
+      const statistical = valueMap(doc, 'statistical');
+      for (const [key, value] of values) {
+        if (statistical.get(key) !== value) {
+          statistical.set(key, value);
+          changedCells++;
+        }
+      }
+    });
+    state.fits = fits;
+    state.status = { ...state.status, state: 'done', progress: 1, finishedAt: this.#now().toISOString(), methods, changedCells };
+    this.#log.info({ planId, products: inputs.length, changedCells, methods }, 'baseline computed');
+    if (state.rerun) this.start(planId);
+  }
+
+  /** Every non-retired product (of a non-retired family) with sales actuals over the history buckets. */
+  #readSeries(doc: Y.Doc, meta: PlanMeta): SeriesInput[] {
+    const history = bucketRange(addBuckets(meta.horizonStart, -meta.historyBuckets), meta.historyBuckets);
+    const actuals = valueMap(doc, 'actuals');
+    const families = doc.getMap<Y.Map<unknown>>('families');
+    const inputs: SeriesInput[] = [];
+    doc.getMap<Y.Map<unknown>>('products').forEach((product, productId) => {
+      if (product.get('retired') === true) return;
+      if (families.get(String(product.get('familyId')))?.get('retired') === true) return;
+      const series = historySeries(actuals, productId, history);
+      if (series) inputs.push({ productId, ...series });
+    });
+    return inputs.sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  }
+}
+
+function emptyStatus(): BaselineStatus {
+  return { state: 'idle', progress: 0, startedAt: null, finishedAt: null, methods: {}, products: 0, changedCells: 0 };
+}
+
+function toFit(input: SeriesInput, result: ForecastResult, horizon: string[], computedAt: string): BaselineProductFit {
+  const holdOut = result.holdOutError;
+  return {
+    productId: input.productId,
+    method: result.method,
+    label: result.label,
+    demandClass: result.demandClass,
+    parameters: result.parameters,
+    seasonallyAdjusted: result.seasonallyAdjusted,
+    historyBuckets: input.values.length,
+    firstBucket: input.firstBucket,
+    forecast: horizon.map((bucket, h) => ({ bucket, value: stored(result.forecast[h] ?? 0, input.integers) })),
+    inSampleError: { mae: finiteOrNull(result.inSampleError.mae), rmse: finiteOrNull(result.inSampleError.rmse) },
+    holdOutError: holdOut
+      ? {
+          horizon: holdOut.horizon,
+          mae: finiteOrNull(holdOut.mae),
+          rmse: finiteOrNull(holdOut.rmse),
+          smape: finiteOrNull(holdOut.smape),
+          mase: finiteOrNull(holdOut.mase),
+        }
+      : null,
+    computedAt,
+  };
+}
