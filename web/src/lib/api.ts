@@ -26,7 +26,7 @@ function isErrorBody(value: unknown): value is ErrorBody {
  * Every request, even a bodiless POST, carries `Content-Type: application/json` because the
  * server refuses state-changing requests without it (a cheap CSRF guard next to its Origin check).
  */
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {

@@ -1,18 +1,57 @@
-import type { Month } from '@accord/plan-calc';
+import { bucketSizeOf, type Bucket } from '@accord/plan-calc';
 
 // Fixed locale so the grid reads the same on every projector and matches what `parseQuantity` accepts.
 const quantity = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const wholeQuantity = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const currencyFormats = new Map<string, Intl.NumberFormat>();
 
 /** A quantity with thousands separators, e.g. `12,500`. */
 export function formatQuantity(value: number): string {
   return quantity.format(value);
 }
 
+/** A computed quantity shown whole (projections carry fractions from marketing uplifts and prices), e.g. `12,500`. */
+export function formatWhole(value: number): string {
+  return wholeQuantity.format(value);
+}
+
+/** Money in the plan currency without decimals, e.g. `€12,500`; an unknown currency code falls back to `12,500 XYZ`. */
+export function formatCurrency(value: number, currency: string): string {
+  let format = currencyFormats.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0, minimumFractionDigits: 0 });
+    } catch {
+      return `${wholeQuantity.format(value)} ${currency}`;
+    }
+    currencyFormats.set(currency, format);
+  }
+  return format.format(value);
+}
+
+/** A ratio as a percentage, e.g. `0.873` → `87.3%`. */
+export function formatPercent(value: number): string {
+  return percent.format(value);
+}
+
+/** Days of cover with one decimal under ten days, whole above; `∞` when no demand lies ahead. */
+export function formatDays(value: number | null): string {
+  if (value === null) return '∞';
+  return value < 10 ? value.toFixed(1) : wholeQuantity.format(value);
+}
+
 /** A short month header, e.g. `2027-01` → `Jan 27`. */
-export function formatMonth(month: Month): string {
+export function formatMonth(month: string): string {
   const [year = '', mm = '1'] = month.split('-');
   return `${MONTH_NAMES[Number(mm) - 1] ?? mm} ${year.slice(-2)}`;
+}
+
+/** A short bucket header: months as `Jan 27`, ISO weeks as `W05 27`. */
+export function formatBucket(bucket: Bucket): string {
+  if (bucketSizeOf(bucket) === 'week') return `${bucket.slice(5)} ${bucket.slice(2, 4)}`;
+  return formatMonth(bucket);
 }
 
 /** The result of reading what a planner typed into a cell. */
@@ -25,9 +64,12 @@ const GROUPED = /^\d{1,3}(,\d{3})+(\.\d+)?$/;
  * Reads a typed quantity: `1200`, `1,200` and `1200.5` are numbers, an empty entry clears the cell
  * (`null`), and anything else — letters, negatives, misplaced commas — is refused with a reason,
  * because plan quantities are never negative and a silent guess would corrupt the plan.
+ * Spreadsheet exports may wrap a grouped number in quotes (`"1,200"`) or pad it with
+ * non-breaking spaces; both are accepted.
  */
 export function parseQuantity(input: string): ParsedQuantity {
-  const text = input.trim();
+  let text = input.replaceAll('\u00a0', ' ').trim();
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).trim();
   if (text === '') return { ok: true, value: null };
   if (text.startsWith('-')) return { ok: false, message: `“${text}” is negative; quantities must be zero or more.` };
   if (!PLAIN.test(text) && !GROUPED.test(text))

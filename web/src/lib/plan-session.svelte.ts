@@ -1,6 +1,17 @@
-import { CloseCode, mustDiscardLocalCopy, ROLE_COLORS, type PresenceState, type Role, type UserView } from '@accord/protocol';
-import type { PlanData, ValueRoot } from '@accord/plan-calc';
-import { readPlanData, setCell } from '@accord/plan-model';
+import {
+  CloseCode,
+  mustDiscardLocalCopy,
+  ROLE_COLORS,
+  canWriteAtStage,
+  isStage,
+  type PresenceState,
+  type Role,
+  type Stage,
+  type UserView,
+} from '@accord/protocol';
+import { PlanCalculator, VALUE_ROOTS, type CatalogChange, type CellChange, type PlanMeta, type ValueRoot } from '@accord/plan-calc';
+import { ROOTS, getMeta, readPlanData, type EntityRoot } from '@accord/plan-model';
+import type { Catalog } from './grid-model.ts';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
@@ -18,31 +29,62 @@ export interface Peer {
   cursor: CellCursor | null;
 }
 
+const ENTITY_ROOTS: EntityRoot[] = ['families', 'products', 'resources'];
+
 function isPresence(state: unknown): state is PresenceState {
   const user = (state as Partial<PresenceState> | null)?.user;
   return typeof user === 'object' && user !== null && typeof user.id === 'string' && typeof user.name === 'string';
 }
 
+/** The value roots a role may write at a cycle stage: what its undo history covers. */
+export function writableValueRoots(role: Role, stage: Stage): ValueRoot[] {
+  return VALUE_ROOTS.filter((root) => canWriteAtStage(role, ROOTS[root].section, stage));
+}
+
 /**
- * One live connection to a plan: the Yjs document, its y-websocket provider and the reactive state
- * derived from them. When the server closes the socket with a 44xx code, the local copy holds
- * changes the server refused, so the session throws document and provider away and starts over.
+ * One live connection to a plan: the Yjs document, its y-websocket provider, a `PlanCalculator`
+ * kept current incrementally, and this user's undo history. When the server closes the socket
+ * with a 44xx code, the local copy holds changes the server refused, so the session throws
+ * document and provider away and starts over.
+ *
+ * Figures are read from `calc` and raw cells with `read()`; neither is reactive by itself, so
+ * views read `version` (bumped once per applied batch of changes) to know when to look again.
  */
 export class PlanSession {
   status = $state<ConnectionStatus>('connecting');
   /** True once the first sync with the server completed; the grid waits for it. */
   synced = $state(false);
-  /** Plain plan data, replaced wholesale on each (debounced) document update; null when the document has no plan. */
-  data = $state.raw<PlanData | null>(null);
+  /** The computed plan; null before the first sync and when the document has no plan. */
+  calc = $state.raw<PlanCalculator | null>(null);
+  /** Families, products and resources as of the last applied change (names, units, order). */
+  catalog = $state.raw<Catalog>({ families: {}, products: {}, resources: {} });
+  /** Plan settings as of the last applied change. */
+  meta = $state.raw<PlanMeta | null>(null);
+  /** Bumped after every applied batch of document changes: the grid's signal to redraw. */
+  version = $state(0);
+  canUndo = $state(false);
+  canRedo = $state(false);
   peers = $state.raw<Peer[]>([]);
   /** Why the plan was reloaded from the server, shown until dismissed. */
   reloadNotice = $state<string | null>(null);
   /** Set when the session ended server-side; the page sends the user to sign in. */
   signedOut = $state(false);
+  /** Set when the member's role changed or they lost access; the page reloads the plan and role. */
+  accessChanged = $state(false);
 
   #doc!: Y.Doc;
   #provider!: WebsocketProvider;
+  #undo: Y.UndoManager | null = null;
+  /** Marks this client's own edits, so undo covers them and nobody else's. */
+  readonly #origin = { source: 'accord-grid' };
   #cursor: CellCursor | null = null;
+  // Bookkeeping between a document change and the next frame; never rendered, so plain collections.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #pendingCells = new Map<string, CellChange>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #pendingCatalog = new Map<string, { kind: EntityRoot; id: string }>();
+  #pendingMeta = false;
+  #unobserve: (() => void)[] = [];
   #frame = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,9 +101,42 @@ export class PlanSession {
     this.#connect();
   }
 
+  /** The stored number of one cell, read straight from the document; undefined when empty. */
+  read(root: ValueRoot, key: string): number | undefined {
+    const value = this.#doc.getMap<unknown>(root).get(key);
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** Writes one cell; `null` clears it. The server re-checks the role on its side. */
   setCell(root: ValueRoot, key: string, value: number | null): void {
-    setCell(this.#doc, root, key, value);
+    this.setCells([{ root, key, value }]);
+  }
+
+  /**
+   * Writes several cells in one transaction, so other users receive them together and one undo
+   * reverts them all. Unchanged cells are left alone.
+   */
+  setCells(changes: readonly CellChange[]): void {
+    if (changes.length === 0) return;
+    this.#doc.transact(() => {
+      for (const { root, key, value } of changes) {
+        if (value !== null && !Number.isFinite(value)) throw new RangeError(`cell value must be finite: ${value}`);
+        const map = this.#doc.getMap<number>(root);
+        if (value === null) {
+          if (map.has(key)) map.delete(key);
+        } else if (map.get(key) !== value) map.set(key, value);
+      }
+    }, this.#origin);
+  }
+
+  /** Reverts this user's last edit (a paste or a range clear counts as one); false when there is none. */
+  undo(): boolean {
+    return this.#undo?.undo() != null;
+  }
+
+  /** Re-applies the last undone edit; false when there is none. */
+  redo(): boolean {
+    return this.#undo?.redo() != null;
   }
 
   /** Publishes the selected cell so other users see where this user is working. */
@@ -86,7 +161,8 @@ export class PlanSession {
     this.#provider = provider;
     this.status = 'connecting';
     this.synced = false;
-    this.data = null;
+    this.calc = null;
+    this.meta = null;
 
     // Handlers check that their provider is still current: a discarded one may still report its closing.
     const current = () => this.#provider === provider && !this.#destroyed;
@@ -100,7 +176,11 @@ export class PlanSession {
     provider.on('sync', (synced) => {
       if (!synced || !current()) return;
       this.#reloads = 0;
-      this.#recompute();
+      // A reconnect syncs again; the calculator already follows every change through the observers.
+      if (this.#unobserve.length === 0) {
+        this.#observe(doc);
+        this.#rebuild();
+      }
       this.synced = true;
     });
     provider.on('connection-close', (event) => {
@@ -112,7 +192,10 @@ export class PlanSession {
         queueMicrotask(() => this.#discard(code));
       }
     });
-    doc.on('update', () => this.#schedule());
+
+    this.#undo = null;
+    this.canUndo = false;
+    this.canRedo = false;
 
     const awareness = provider.awareness;
     awareness.setLocalState({ user: this.#user, cursor: this.#cursor } satisfies PresenceState);
@@ -128,10 +211,89 @@ export class PlanSession {
     this.peers = [{ clientId: doc.clientID, self: true, user: this.#user, cursor: this.#cursor }];
   }
 
+  /**
+   * Follows the document after the first sync: each value root reports the keys a transaction
+   * changed (fed to `applyCellChanges`), entity roots and meta report what to recompute wholesale.
+   */
+  #observe(doc: Y.Doc): void {
+    for (const root of VALUE_ROOTS) {
+      const map = doc.getMap<unknown>(root);
+      const observer = (event: Y.YMapEvent<unknown>) => {
+        for (const key of event.keysChanged) {
+          const value = map.get(key);
+          this.#pendingCells.set(`${root}\u0000${key}`, {
+            root,
+            key,
+            value: typeof value === 'number' && Number.isFinite(value) ? value : null,
+          });
+        }
+        this.#schedule();
+      };
+      map.observe(observer);
+      this.#unobserve.push(() => map.unobserve(observer));
+    }
+    for (const kind of ENTITY_ROOTS) {
+      const map = doc.getMap<unknown>(kind);
+      const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+        for (const event of events) {
+          // A change to the root adds or removes entities; a nested change edits one entity's fields.
+          const ids = event.target === map ? [...(event as Y.YMapEvent<unknown>).keysChanged] : [String(event.path[0])];
+          for (const id of ids) this.#pendingCatalog.set(`${kind}\u0000${id}`, { kind, id });
+        }
+        this.#schedule();
+      };
+      map.observeDeep(observer);
+      this.#unobserve.push(() => map.unobserveDeep(observer));
+    }
+    const meta = doc.getMap<unknown>('meta');
+    const metaObserver = () => {
+      this.#pendingMeta = true;
+      this.#schedule();
+    };
+    meta.observe(metaObserver);
+    this.#unobserve.push(() => meta.unobserve(metaObserver));
+  }
+
+  /**
+   * Starts a fresh undo history over the roots the role may write at the plan's current stage.
+   * Called after the first sync and whenever the stage changes: undoing an edit of a section that
+   * has since closed would be refused by the server and cost the user a reload.
+   */
+  #resetUndo(): void {
+    this.#undo?.destroy();
+    this.#undo = null;
+    this.canUndo = false;
+    this.canRedo = false;
+    if (!this.meta) return;
+    const writable = writableValueRoots(this.role, isStage(this.meta.cycleStage) ? this.meta.cycleStage : 'data-gathering');
+    if (writable.length === 0) return;
+    const doc = this.#doc;
+    // captureTimeout 0: every edit is its own undo step, as in a spreadsheet (a paste is one transaction).
+    const undo = new Y.UndoManager(
+      writable.map((root) => doc.getMap(root)),
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- Yjs's own option, not UI state
+      { trackedOrigins: new Set([this.#origin]), captureTimeout: 0 },
+    );
+    const update = () => {
+      this.canUndo = undo.canUndo();
+      this.canRedo = undo.canRedo();
+    };
+    undo.on('stack-item-added', update);
+    undo.on('stack-item-popped', update);
+    undo.on('stack-cleared', update);
+    this.#undo = undo;
+  }
+
   #discard(code: number): void {
     if (this.#destroyed) return;
     if (code === CloseCode.sessionEnded) {
       this.signedOut = true;
+      this.destroy();
+      return;
+    }
+    if (code === CloseCode.accessChanged) {
+      // The role this session was built for is no longer valid; the page fetches the new one.
+      this.accessChanged = true;
       this.destroy();
       return;
     }
@@ -155,12 +317,19 @@ export class PlanSession {
     clearTimeout(this.#timer);
     this.#frame = 0;
     this.#timer = undefined;
+    for (const unobserve of this.#unobserve) unobserve();
+    this.#unobserve = [];
+    this.#pendingCells.clear();
+    this.#pendingCatalog.clear();
+    this.#pendingMeta = false;
+    this.#undo?.destroy();
+    this.#undo = null;
     this.#provider.awareness.setLocalState(null);
     this.#provider.destroy();
     this.#doc.destroy();
   }
 
-  // A frame keeps bursts of remote updates to one rebuild; the timeout covers hidden tabs, where
+  // A frame keeps bursts of updates to one recompute; the timeout covers hidden tabs, where
   // browsers pause animation frames but the plan should still be current when the user returns.
   #schedule(): void {
     if (this.#timer !== undefined) return;
@@ -168,17 +337,75 @@ export class PlanSession {
       cancelAnimationFrame(this.#frame);
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      this.#recompute();
+      this.#flush();
     };
     this.#frame = requestAnimationFrame(run);
     this.#timer = setTimeout(run, 100);
   }
 
-  #recompute(): void {
-    try {
-      this.data = readPlanData(this.#doc);
-    } catch {
-      this.data = null; // not (yet) a plan document: the page says so instead of crashing
+  /** Applies the changes collected since the last frame to the calculator, then bumps `version`. */
+  #flush(): void {
+    const calc = this.calc;
+    const cells = [...this.#pendingCells.values()];
+    const catalog = [...this.#pendingCatalog.values()];
+    const metaChanged = this.#pendingMeta;
+    this.#pendingCells.clear();
+    this.#pendingCatalog.clear();
+    this.#pendingMeta = false;
+    if (!calc) {
+      // No plan yet (meta missing at the first sync): try again now that something arrived.
+      this.#rebuild();
+      return;
     }
+    try {
+      if (cells.length > 0) calc.applyCellChanges(cells);
+      if (catalog.length > 0) {
+        const changes = catalog.map(({ kind, id }) => this.#catalogChange(kind, id));
+        calc.applyCatalogChanges(changes);
+        const next = {
+          families: { ...this.catalog.families },
+          products: { ...this.catalog.products },
+          resources: { ...this.catalog.resources },
+        };
+        for (const change of changes) {
+          const entities = next[change.kind] as Record<string, unknown>;
+          if (change.value === null) delete entities[change.id];
+          else entities[change.id] = change.value;
+        }
+        this.catalog = next;
+      }
+      if (metaChanged) {
+        const meta = getMeta(this.#doc);
+        const stageChanged = meta.cycleStage !== this.meta?.cycleStage;
+        calc.setMeta(meta);
+        this.meta = meta;
+        if (stageChanged) this.#resetUndo();
+      }
+    } catch {
+      // A change the calculator cannot follow (e.g. meta removed): start from the document again.
+      this.#rebuild();
+      return;
+    }
+    this.version += 1;
+  }
+
+  #catalogChange(kind: EntityRoot, id: string): CatalogChange {
+    const entity = this.#doc.getMap<unknown>(kind).get(id);
+    const value = entity instanceof Y.Map ? { id, ...(entity.toJSON() as object) } : null;
+    return { kind, id, value } as CatalogChange;
+  }
+
+  #rebuild(): void {
+    try {
+      const data = readPlanData(this.#doc);
+      this.calc = new PlanCalculator(data);
+      this.meta = data.meta;
+      this.catalog = { families: data.families, products: data.products, resources: data.resources };
+      this.#resetUndo();
+    } catch {
+      this.calc = null; // not (yet) a plan document: the page says so instead of crashing
+      this.meta = null;
+    }
+    this.version += 1;
   }
 }

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { PlanCalculator, emptyCells, type PlanData, type ValueRoot } from '@accord/plan-calc';
+import type { Role } from '@accord/protocol';
+import { LAYER_IDS, buildColumns, buildRows, cellContext, cellView, type DisplayMode, type LayerId, type ValueRow } from './grid-model.ts';
+
+function plan(stage = 'demand-review'): PlanData {
+  const cells = emptyCells();
+  Object.assign(cells.statistical, { 'P1|2027-01': 100, 'P1|2027-02': 100, 'P1|2027-03': 100, 'P1|2027-04': 100, 'P2|2027-01': 50 });
+  Object.assign(cells.sales, { 'P1|2027-02': 120 });
+  Object.assign(cells.consensus, { 'P1|2027-03': 90 });
+  Object.assign(cells.production, { 'P1|2027-01': 80, 'P2|2027-01': 50 });
+  Object.assign(cells.capacity, { 'R1|2027-01': 0.5 });
+  Object.assign(cells.actuals, { 'P1|2026-12': 95 });
+  Object.assign(cells.inventory, { P1: 150, P2: 10 });
+  Object.assign(cells.prices, { P1: 2, P2: 10 });
+  return {
+    meta: {
+      name: 'Test',
+      currency: 'EUR',
+      bucket: 'month',
+      horizonStart: '2027-01',
+      horizonBuckets: 4,
+      historyBuckets: 2,
+      cycleStage: stage as PlanData['meta']['cycleStage'],
+      schemaVersion: 2,
+    },
+    families: { F1: { id: 'F1', name: 'Family one', order: 0 } },
+    products: {
+      P1: {
+        id: 'P1',
+        name: 'Product one',
+        familyId: 'F1',
+        unit: 'cases',
+        resourceId: 'R1',
+        hoursPerUnit: 0.01,
+        leadTimeDays: 7,
+        safetyStockDays: 10,
+        order: 0,
+      },
+      P2: {
+        id: 'P2',
+        name: 'Product two',
+        familyId: 'F1',
+        unit: 'cases',
+        resourceId: 'R1',
+        hoursPerUnit: 0.01,
+        leadTimeDays: 7,
+        safetyStockDays: 10,
+        order: 1,
+      },
+    },
+    resources: { R1: { id: 'R1', name: 'Line one', order: 0 } },
+    cells,
+  };
+}
+
+function grid(data: PlanData, role: Role, mode: DisplayMode = 'units', layers: readonly LayerId[] = LAYER_IDS) {
+  const calc = new PlanCalculator(data);
+  const read = (root: ValueRoot, key: string) => data.cells[root][key];
+  const columns = buildColumns(calc, data.meta.historyBuckets);
+  const rows = buildRows(calc, data, { layers: new Set(layers), collapsed: new Set(), familyId: null, search: '', exceptionsOnly: false });
+  const ctx = cellContext(calc, read, role, data.meta, mode);
+  const cell = (rowId: string, columnId: string) => {
+    const row = rows.find((r) => r.id === rowId) as ValueRow | undefined;
+    const column = columns.find((c) => c.id === columnId);
+    if (!row || !column) throw new Error(`no cell ${rowId} × ${columnId}`);
+    return cellView(ctx, row, column);
+  };
+  return { calc, columns, rows, cell };
+}
+
+describe('buildColumns', () => {
+  it('lays out history, horizon, one column per quarter and the horizon total', () => {
+    const { columns } = grid(plan(), 'viewer');
+    expect(columns.map((c) => `${c.kind}:${c.id}`)).toEqual([
+      'history:2026-11',
+      'history:2026-12',
+      'horizon:2027-01',
+      'horizon:2027-02',
+      'horizon:2027-03',
+      'horizon:2027-04',
+      'quarter:2027-Q1',
+      'quarter:2027-Q2',
+      'total:horizon',
+    ]);
+  });
+});
+
+describe('buildRows', () => {
+  it('groups SKUs under their family after the total, with resources last', () => {
+    const { rows } = grid(plan(), 'viewer', 'units', ['sales', 'demand']);
+    expect(rows.map((r) => r.id)).toEqual([
+      'h:total',
+      't:total:demand',
+      'h:f:F1',
+      'f:F1:demand',
+      'p:P1:sales',
+      'p:P1:demand',
+      'p:P2:sales',
+      'p:P2:demand',
+      'h:resources',
+      'r:R1:capacity',
+      'r:R1:load',
+      'r:R1:utilisation',
+    ]);
+  });
+
+  it('keeps the roll-up of a collapsed family and hides its SKUs', () => {
+    const data = plan();
+    const calc = new PlanCalculator(data);
+    const rows = buildRows(calc, data, {
+      layers: new Set(['demand'] as const),
+      collapsed: new Set(['F1']),
+      familyId: null,
+      search: '',
+      exceptionsOnly: false,
+    });
+    expect(rows.some((r) => r.id === 'f:F1:demand')).toBe(true);
+    expect(rows.some((r) => r.kind === 'product')).toBe(false);
+  });
+
+  it('filters SKUs by search and by exceptions', () => {
+    const data = plan();
+    const calc = new PlanCalculator(data);
+    const options = { layers: new Set(['demand'] as const), collapsed: new Set<string>(), familyId: null };
+    const found = buildRows(calc, data, { ...options, search: 'two', exceptionsOnly: false }).filter((r) => r.kind === 'product');
+    expect(found.map((r) => r.id)).toEqual(['p:P2:demand']);
+    // P1 runs out of stock (150 + 80 − 100 − 120 − 90 − 100 < 0); P2 has no demand after January.
+    const exceptions = buildRows(calc, data, { ...options, search: '', exceptionsOnly: true }).filter((r) => r.kind === 'product');
+    expect(exceptions.map((r) => r.id)).toEqual(['p:P1:demand']);
+  });
+});
+
+describe('cellView', () => {
+  it('lets each role edit only the inputs of its sections, never computed rows or summary columns', () => {
+    const sales = grid(plan(), 'sales');
+    expect(sales.cell('p:P1:sales', '2027-01').writeRoot).toBe('sales');
+    expect(sales.cell('p:P1:marketing', '2027-01').writeRoot).toBe('marketing');
+    expect(sales.cell('p:P1:production', '2027-01').writeRoot).toBeUndefined();
+    expect(sales.cell('p:P1:statistical', '2027-01').writeRoot).toBeUndefined();
+    expect(sales.cell('p:P1:demand', '2027-01').writeRoot).toBeUndefined();
+    expect(sales.cell('p:P1:sales', '2027-Q1').writeRoot).toBeUndefined();
+    expect(sales.cell('p:P1:sales', '2026-12')).toMatchObject({ root: 'actuals', value: 95, writeRoot: undefined });
+
+    const operations = grid(plan(), 'operations');
+    expect(operations.cell('p:P1:sales', '2027-01').writeRoot).toBeUndefined();
+    expect(operations.cell('p:P1:production', '2027-01').writeRoot).toBe('production');
+    expect(operations.cell('r:R1:capacity', '2027-01').writeRoot).toBe('capacity');
+    expect(operations.cell('r:R1:load', '2027-01').writeRoot).toBeUndefined();
+
+    const viewer = grid(plan(), 'viewer');
+    for (const row of viewer.rows) {
+      if (row.kind === 'header') continue;
+      for (const column of viewer.columns) expect(viewer.cell(row.id, column.id).writeRoot).toBeUndefined();
+    }
+  });
+
+  it('closes a section once the cycle stage has moved past it', () => {
+    const sales = grid(plan('supply-review'), 'sales');
+    expect(sales.cell('p:P1:sales', '2027-01').writeRoot).toBeUndefined();
+    expect(sales.cell('p:P1:sales', '2027-01').title).toMatch(/^Closed at the supply-review stage/);
+    expect(grid(plan('supply-review'), 'operations').cell('p:P1:production', '2027-01').writeRoot).toBe('production');
+  });
+
+  it('marks overrides and says what lies underneath', () => {
+    const { cell } = grid(plan(), 'sales');
+    expect(cell('p:P1:sales', '2027-02')).toMatchObject({
+      value: 120,
+      overridden: true,
+      title: 'Overrides the statistical baseline of 100',
+    });
+    expect(cell('p:P1:consensus', '2027-03')).toMatchObject({
+      value: 90,
+      overridden: true,
+      title: 'Overrides statistical baseline demand of 100',
+    });
+    expect(cell('p:P1:demand', '2027-02')).toMatchObject({ value: 120, overridden: true });
+    expect(cell('p:P1:demand', '2027-01')).toMatchObject({ value: 100, overridden: false });
+    // An empty sales cell shows the demand in effect, greyed, without a stored value.
+    expect(cell('p:P1:sales', '2027-01')).toMatchObject({ value: undefined, inherited: true, text: '100' });
+  });
+
+  it('flags stock-outs and overloads', () => {
+    const { cell } = grid(plan(), 'viewer');
+    expect(cell('p:P1:projectedInventory', '2027-03')).toMatchObject({ value: -80, exception: 'stockout', negative: true });
+    expect(cell('p:P1:projectedInventory', '2027-Q1').exception).toBe('stockout');
+    // 130 units × 0.01 h = 1.3 h of load on 0.5 h of capacity.
+    expect(cell('r:R1:utilisation', '2027-01')).toMatchObject({ exception: 'overload', text: '260%' });
+    expect(cell('r:R1:capacity', '2027-01')).toMatchObject({ value: 0.5, exception: undefined });
+  });
+
+  it('sums inputs over a quarter and rolls up families', () => {
+    const { cell } = grid(plan(), 'viewer');
+    expect(cell('p:P1:statistical', '2027-Q1').value).toBe(300);
+    expect(cell('p:P1:demand', 'horizon').value).toBe(410);
+    expect(cell('f:F1:demand', '2027-01').value).toBe(150);
+    expect(cell('t:total:production', '2027-01')).toMatchObject({ value: 130, text: '130' });
+  });
+
+  it('values quantities at their price in value mode, read-only', () => {
+    const { cell } = grid(plan(), 'sales', 'value');
+    expect(cell('p:P1:sales', '2027-02')).toMatchObject({ value: 240, text: '€240', writeRoot: undefined });
+    expect(cell('f:F1:demand', '2027-01')).toMatchObject({ value: 100 * 2 + 50 * 10 });
+    expect(cell('p:P1:daysOfCover', '2027-01').text).not.toContain('€');
+  });
+});
