@@ -1,23 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
-import { demoEmail, firstPlanId, signIn } from '../support/clients.ts';
-
-/** Opens a raw socket and reports the HTTP status of a refused upgrade (or 101 when accepted). */
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
-  });
-}
+import { demoEmail, firstPlanId, signIn, upgradeStatus } from '../support/clients.ts';
 
 describe('sign-in and access to plans', () => {
   let server: ServerProcess;

@@ -14,7 +14,7 @@ import {
 import { cellKey } from '@accord/plan-calc';
 import { createThread, findCell, getMeta, replyToThread, setCell } from '@accord/plan-model';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
-import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
+import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient, apiCaller } from '../support/clients.ts';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
 
@@ -34,14 +34,8 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
     await server?.stop();
   });
 
-  const api = async <T>(role: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${server.url}/api${pathname}`, {
-      method,
-      headers: { cookie: s[role]!.cookie, origin: server.url, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (response.status === 204 ? undefined : await response.json()) as T };
-  };
+  const api = <T>(role: string, method: string, pathname: string, body?: unknown) =>
+    apiCaller(server.url)<T>(s[role]!.cookie, method, pathname, body);
   const open = async (role: string) => {
     const client = connectPlan(server.url, planId, s[role]!.cookie);
     clients.push(client);

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
 import {
   CloseCode,
   type CellChangesResponse,
@@ -18,25 +17,9 @@ import {
 import { bucketRange, cellKey, diffPlans, PlanCalculator, type GroupPlan, type PlanData } from '@accord/plan-calc';
 import { findCell, getMeta, readPlanData, setCell } from '@accord/plan-model';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
-import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
+import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient, upgradeStatus, apiCaller } from '../support/clients.ts';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
-
-/** The HTTP status of a WebSocket upgrade: 101 when it opened. */
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
-  });
-}
 
 /** What the comparison must say about one version, computed here with plan-calc on the same data. */
 function expectedFigures(data: PlanData): Pick<ComparedVersion, 'buckets' | 'total' | 'byBucket' | 'families'> {
@@ -104,14 +87,8 @@ describe('scenarios: fork, co-edit, compare, merge back', () => {
     await server?.stop();
   });
 
-  const api = async <T>(role: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${server.url}/api${pathname}`, {
-      method,
-      headers: { cookie: s[role]!.cookie, origin: server.url, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (response.status === 204 ? undefined : await response.json()) as T };
-  };
+  const api = <T>(role: string, method: string, pathname: string, body?: unknown) =>
+    apiCaller(server.url)<T>(s[role]!.cookie, method, pathname, body);
   async function open(role: string, documentId: string): Promise<PlanClient> {
     const client = connectPlan(server.url, documentId, s[role]!.cookie);
     clients.push(client);

@@ -85,3 +85,31 @@ export function synced(client: PlanClient, timeoutMs = 10_000): Promise<void> {
     });
   });
 }
+
+/** The HTTP status of a WebSocket upgrade: 101 when it opened, else the refusal's status. */
+export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
+  });
+}
+
+/** A JSON API caller for one server: `call(cookie, method, path, body?)` → status and parsed body. */
+export function apiCaller(baseUrl: string) {
+  return async <T>(cookie: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${baseUrl}/api${pathname}`, {
+      method,
+      headers: { cookie, origin: baseUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (response.status === 204 ? undefined : await response.json()) as T };
+  };
+}

@@ -1,9 +1,9 @@
 import * as Y from 'yjs';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { bucketRange, diffPlans, PlanCalculator, type PlanData } from '@accord/plan-calc';
+import { bucketRange, diffPlans, PlanCalculator, type CellDiff, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
-import type { CompareResponse, SnapshotView } from '@accord/protocol';
+import type { ComparedCell, CompareResponse, SnapshotView } from '@accord/protocol';
 import type { Snapshot } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../http/http-error.ts';
@@ -32,6 +32,20 @@ export function snapshotHash(row: Omit<Snapshot, 'content_hash'>): string {
     row.previous_hash,
   ]);
   return hex(new TextEncoder().encode(canonical));
+}
+
+/** A changed cell of a plan diff as the API shows it. */
+export function toComparedCell(c: CellDiff): ComparedCell {
+  return {
+    section: c.section,
+    root: c.root,
+    rowId: c.rowId,
+    bucket: c.bucket,
+    from: c.before,
+    to: c.after,
+    volumeDelta: c.volumeDelta,
+    valueDelta: c.valueDelta,
+  };
 }
 
 /** The computed tables kept with a snapshot: what the plan said, not only what it held. */
@@ -189,16 +203,7 @@ export class SnapshotService {
       from,
       to,
       sections: [...sections].map(([section, totals]) => ({ section, ...totals })),
-      cells: cells.slice(0, limit).map((c) => ({
-        section: c.section,
-        root: c.root,
-        rowId: c.rowId,
-        bucket: c.bucket,
-        from: c.before,
-        to: c.after,
-        volumeDelta: c.volumeDelta,
-        valueDelta: c.valueDelta,
-      })),
+      cells: cells.slice(0, limit).map(toComparedCell),
       truncated: cells.length > limit,
     };
   }

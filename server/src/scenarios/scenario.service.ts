@@ -1,3 +1,4 @@
+import { toComparedCell } from '../governance/snapshot.service.ts';
 import * as Y from 'yjs';
 import { diffPlans, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
@@ -165,16 +166,7 @@ export class ScenarioService {
         ...scenarioFigures(data),
         differences: {
           changedCells: diff.cells.length,
-          cells: diff.cells.slice(0, limit).map((c) => ({
-            section: c.section,
-            root: c.root,
-            rowId: c.rowId,
-            bucket: c.bucket,
-            from: c.before,
-            to: c.after,
-            volumeDelta: c.volumeDelta,
-            valueDelta: c.valueDelta,
-          })),
+          cells: diff.cells.slice(0, limit).map(toComparedCell),
           truncated: diff.cells.length > limit,
           catalogChanges: diff.catalog.length,
         },
