@@ -92,10 +92,15 @@ export class PlanSession {
   #destroyed = false;
   readonly #user: PresenceState['user'];
 
+  /**
+   * @param documentId the document to sync: the plan itself, or one of its scenarios (which share
+   *   the plan's permissions and are edited with the same grid).
+   */
   constructor(
     readonly planId: string,
     user: UserView,
     readonly role: Role,
+    readonly documentId: string = planId,
   ) {
     this.#user = { id: user.id, name: user.name, role, color: ROLE_COLORS[role] };
     this.#connect();
@@ -156,7 +161,7 @@ export class PlanSession {
     const doc = new Y.Doc();
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     // No BroadcastChannel: every change must pass the server's permission check, even between tabs.
-    const provider = new WebsocketProvider(url, this.planId, doc, { disableBc: true });
+    const provider = new WebsocketProvider(url, this.documentId, doc, { disableBc: true });
     this.#doc = doc;
     this.#provider = provider;
     this.status = 'connecting';
