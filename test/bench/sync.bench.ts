@@ -1,0 +1,427 @@
+// Sync benchmark: Accord against @y/websocket-server 0.1.1 (LevelDB) and @hocuspocus/server 4.7
+// (SQLite), each a child process on 127.0.0.1 driven by its own official client from this process.
+// Prints a table and `METRIC name value` lines. Run: `pnpm bench:sync` (about 5–8 minutes).
+import os from 'node:os';
+import type * as Y from 'yjs';
+import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from './sync/plan.ts';
+import { AccordTarget, HocuspocusTarget, inBatches, rssMiB, YwssTarget, type BenchClient, type Target } from './sync/targets.ts';
+import { addBuckets } from '@accord/plan-calc';
+
+const SMALL_SKUS = 5; // latency and reconnect plans: 5 SKUs × 36 buckets
+const BIG_SKUS = 1_000; // cold load: 1,000 SKUs × 36 buckets
+const LATENCY_CLIENTS = [2, 10, 50];
+const LATENCY_RATE = 40; // updates/s from one sender socket
+const LATENCY_SECONDS = 5;
+const RATE_STEPS = [20, 50, 100, 200, 400];
+const RATE_SECONDS = 3;
+const RATE_READERS = 10;
+const PER_SENDER_RATE = 50; // stays under Accord's 100 messages/s per socket
+const P99_LIMIT_MS = 100;
+const DRAIN_MS = 5_000;
+const HEAP_PLANS = 10;
+const COLD_RUNS = 3;
+const RECONNECT_PLANS = 10;
+const RECONNECT_PER_PLAN = 50;
+const RECONNECT_WRITES = 20;
+const RECONNECT_TIMEOUT_MS = 120_000;
+const DURABILITY_WRITES = 50;
+const TOTAL_TIMEOUT_MS = 15 * 60_000;
+
+// y-websocket adds a process 'exit' listener per provider (removed on destroy); 500 at once is the point here.
+process.setMaxListeners(RECONNECT_PLANS * RECONNECT_PER_PLAN + 100);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
+}
+const median = (values: number[]) => percentile(values, 0.5);
+const log = (message: string) => console.error(`[sync-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** The `sales` keys of the small plan, in a fixed order: the cells the senders write. */
+const SALES_KEYS = Array.from(
+  { length: SMALL_SKUS * HORIZON_BUCKETS },
+  (_, i) => `${skuId(i % SMALL_SKUS)}|${addBuckets(HORIZON_START, Math.floor(i / SMALL_SKUS))}`,
+);
+const salesSize = (doc: Y.Doc) => doc.getMap('sales').size;
+/** Each run writes values base + index, so receivers map a value back to its index. */
+let nextBase = 1_000_000_000;
+
+/** Connects and waits until the client holds the whole plan (`expectedSales` cells in `sales`). */
+async function connectComplete(target: Target, plan: string, role: 'writer' | 'reader', expectedSales: number, timeoutMs = 60_000) {
+  const client = target.connect(plan, role);
+  await client.syncedAfter(-1, timeoutMs);
+  await waitFor(() => salesSize(client.doc) >= expectedSales, timeoutMs, `${target.name}: ${plan} incomplete`);
+  return client;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(5);
+  }
+}
+
+async function connectMany(target: Target, plan: string, role: 'writer' | 'reader', count: number): Promise<BenchClient[]> {
+  const clients: BenchClient[] = [];
+  await inBatches(
+    Array.from({ length: count }, (_, i) => i),
+    25,
+    async () => {
+      clients.push(await connectComplete(target, plan, role, SALES_KEYS.length));
+    },
+  );
+  return clients;
+}
+
+interface LatencyResult {
+  p50: number;
+  p99: number;
+  samples: number;
+  missing: number;
+}
+
+/**
+ * Open loop: `rate` updates/s for `seconds`, the send times fixed in advance and kept even when
+ * behind; update i sets a `sales` cell to base + i. Latency = receive time − scheduled send time,
+ * over every receiver; deliveries missing after the drain count as infinitely late.
+ */
+async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: number, seconds: number): Promise<LatencyResult> {
+  const count = Math.round(rate * seconds);
+  const base = nextBase;
+  nextBase += 1_000_000;
+  const latencies: number[] = [];
+  const scheduled = new Float64Array(count);
+  const unobserve: (() => void)[] = [];
+  for (const receiver of receivers) {
+    const map = receiver.doc.getMap<number>('sales');
+    const seen = new Uint8Array(count);
+    const observer = (event: Y.YMapEvent<number>) => {
+      const now = performance.now();
+      for (const key of event.keysChanged) {
+        const index = (map.get(key) ?? 0) - base;
+        if (index >= 0 && index < count && !seen[index]) {
+          seen[index] = 1;
+          latencies.push(now - scheduled[index]!);
+        }
+      }
+    };
+    map.observe(observer);
+    unobserve.push(() => map.unobserve(observer));
+  }
+  const start = performance.now() + 20;
+  for (let i = 0; i < count; i++) scheduled[i] = start + (i * 1000) / rate;
+  let next = 0;
+  while (next < count) {
+    const now = performance.now();
+    while (next < count && scheduled[next]! <= now) {
+      senders[next % senders.length]!.doc.getMap('sales').set(SALES_KEYS[next % SALES_KEYS.length]!, base + next);
+      next++;
+    }
+    if (next < count) await sleep(Math.max(0, scheduled[next]! - performance.now()));
+  }
+  const expected = count * receivers.length;
+  const deadline = performance.now() + DRAIN_MS;
+  while (latencies.length < expected && performance.now() < deadline) await sleep(10);
+  for (const stop of unobserve) stop();
+  const missing = expected - latencies.length;
+  const all = [...latencies, ...Array<number>(missing).fill(Infinity)];
+  return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), samples: latencies.length, missing };
+}
+
+interface Results {
+  latency: Record<number, LatencyResult>;
+  rateSteps: { rate: number; p99: number; missing: number }[];
+  maxRate: number;
+  rssPerPlan: number;
+  rssBigPlan: number;
+  coldLoad: number[];
+  coldFirstSync: number[];
+  reconnectMs: number;
+  reconnectAfterReadyMs: number;
+  restartMs: number;
+  lostReconnect: number;
+  lostDurability: number;
+  notes: string[];
+}
+
+async function benchTarget(target: Target): Promise<Results> {
+  const notes: string[] = [];
+  const small = (name: string) => ({ name, data: buildPlan(SMALL_SKUS, name, 7) });
+  log(`${target.name}: start and seed`);
+  await target.start();
+  if (target instanceof AccordTarget) await target.prepareUsers();
+  const reconnectPlans = Array.from({ length: RECONNECT_PLANS }, (_, i) => `r${i}`);
+  await target.seedPlans([small('lat'), ...reconnectPlans.map(small), { name: 'big', data: buildPlan(BIG_SKUS, 'big') }]);
+  const bigSales = BIG_SKUS * HORIZON_BUCKETS;
+
+  // Cold load: restart so nothing is in memory, then time a fresh client until it holds the whole plan.
+  const coldLoad: number[] = [];
+  const coldFirstSync: number[] = [];
+  let rssPerPlan = NaN;
+  let rssBigPlan = NaN;
+  for (let run = 0; run < COLD_RUNS; run++) {
+    await target.stop();
+    await target.start();
+    await sleep(1_000);
+    if (run === 0) {
+      // RSS per open plan: VmRSS before and after opening HEAP_PLANS small plans (one client each).
+      const before = rssMiB(target.pid());
+      const clients = await Promise.all(
+        reconnectPlans.slice(0, HEAP_PLANS).map((p) => connectComplete(target, p, 'reader', SALES_KEYS.length)),
+      );
+      await sleep(1_000);
+      rssPerPlan = (rssMiB(target.pid()) - before) / HEAP_PLANS;
+      for (const c of clients) c.destroy();
+      await sleep(500);
+    }
+    const rssBefore = rssMiB(target.pid());
+    const t0 = performance.now();
+    const client = target.connect('big', 'reader');
+    const firstSync = await client.syncedAfter(-1, 60_000);
+    await waitFor(() => salesSize(client.doc) >= bigSales, 60_000, `${target.name}: big plan incomplete`);
+    coldLoad.push(performance.now() - t0);
+    coldFirstSync.push(firstSync - t0);
+    if (run === 0) {
+      await sleep(1_000);
+      rssBigPlan = rssMiB(target.pid()) - rssBefore;
+    }
+    client.destroy();
+  }
+  if (median(coldFirstSync) < median(coldLoad) * 0.5) notes.push('first sync event arrives before the stored plan (doc loads after sync)');
+
+  // Fan-out latency with 2, 10, 50 clients: one sender, the rest receive.
+  log(`${target.name}: latency`);
+  const latency: Record<number, LatencyResult> = {};
+  for (const clients of LATENCY_CLIENTS) {
+    const sender = await connectComplete(target, 'lat', 'writer', SALES_KEYS.length);
+    const receivers = await connectMany(target, 'lat', 'reader', clients - 1);
+    await sleep(500);
+    latency[clients] = await openLoop([sender], receivers, LATENCY_RATE, LATENCY_SECONDS);
+    for (const c of [sender, ...receivers]) c.destroy();
+    await sleep(1_000);
+  }
+
+  // Sustained rate: step the rate up with RATE_READERS receivers, senders at most PER_SENDER_RATE each.
+  log(`${target.name}: rate steps`);
+  const rateSteps: Results['rateSteps'] = [];
+  let maxRate = 0;
+  {
+    const receivers = await connectMany(target, 'lat', 'reader', RATE_READERS);
+    const senders: BenchClient[] = [];
+    for (const rate of RATE_STEPS) {
+      while (senders.length < Math.ceil(rate / PER_SENDER_RATE))
+        senders.push(await connectComplete(target, 'lat', 'writer', SALES_KEYS.length));
+      await sleep(300);
+      const result = await openLoop(senders, receivers, rate, RATE_SECONDS);
+      rateSteps.push({ rate, p99: result.p99, missing: result.missing });
+      if (result.p99 < P99_LIMIT_MS) maxRate = rate;
+      else break;
+    }
+    for (const c of [...senders, ...receivers]) c.destroy();
+    await sleep(1_000);
+  }
+
+  // Reconnect: 500 clients on 10 plans, writes observed, SIGKILL, restart on the same port.
+  log(`${target.name}: reconnect ${RECONNECT_PLANS * RECONNECT_PER_PLAN} clients`);
+  const planClients = new Map<string, BenchClient[]>();
+  const tConnect = performance.now();
+  for (const plan of reconnectPlans) {
+    const writer = await connectComplete(target, plan, 'writer', SALES_KEYS.length);
+    planClients.set(plan, [writer, ...(await connectMany(target, plan, 'reader', RECONNECT_PER_PLAN - 1))]);
+  }
+  const everyone = [...planClients.values()].flat();
+  notes.push(`${everyone.length} clients connected in ${round((performance.now() - tConnect) / 1000)} s`);
+  const base = nextBase;
+  nextBase += 1_000_000;
+  for (let i = 0; i < RECONNECT_WRITES; i++) {
+    for (const clients of planClients.values()) clients[0]!.doc.getMap('sales').set(SALES_KEYS[i]!, base + i);
+    await sleep(1000 / 20);
+  }
+  // What was observed before the kill: by plan, the writes some reader (not the writer) has.
+  const observed = new Map<string, number[]>();
+  await waitFor(
+    () =>
+      [...planClients.values()].every((clients) =>
+        clients.slice(1).every((c) => c.doc.getMap('sales').get(SALES_KEYS[RECONNECT_WRITES - 1]!) === base + RECONNECT_WRITES - 1),
+      ),
+    10_000,
+    'writes reach every reader',
+  ).catch(() => notes.push('not every reader saw every write before the kill'));
+  for (const [plan, clients] of planClients) {
+    const seen = new Set<number>();
+    for (const c of clients.slice(1)) {
+      const map = c.doc.getMap<number>('sales');
+      for (let i = 0; i < RECONNECT_WRITES; i++) if (map.get(SALES_KEYS[i]!) === base + i) seen.add(i);
+    }
+    observed.set(plan, [...seen]);
+  }
+  const tKill = performance.now();
+  await target.kill();
+  await target.start();
+  const tReady = performance.now();
+  let resynced = 0;
+  await Promise.all(
+    everyone.map((c) =>
+      c.syncedAfter(tKill, RECONNECT_TIMEOUT_MS).then(
+        () => resynced++,
+        () => undefined,
+      ),
+    ),
+  );
+  const tAll = performance.now();
+  if (resynced < everyone.length) notes.push(`only ${resynced}/${everyone.length} resynced within ${RECONNECT_TIMEOUT_MS / 1000} s`);
+  const reconnectMs = resynced === everyone.length ? tAll - tKill : Infinity;
+  // Lost: observed before the kill but missing afterwards everywhere, checked by a fresh client per plan
+  // (it sees what the server holds after the old clients resent what it lacked).
+  await sleep(1_000);
+  let lostReconnect = 0;
+  for (const [plan, indices] of observed) {
+    const fresh = await connectComplete(target, plan, 'reader', SALES_KEYS.length);
+    const map = fresh.doc.getMap<number>('sales');
+    for (const i of indices) if (map.get(SALES_KEYS[i]!) !== base + i) lostReconnect++;
+    fresh.destroy();
+  }
+  for (const c of everyone) c.destroy();
+  await sleep(1_000);
+
+  // Durability alone: writes observed by a reader, every client gone (nobody can resend), SIGKILL.
+  log(`${target.name}: durability`);
+  const writer = await connectComplete(target, 'r0', 'writer', SALES_KEYS.length);
+  const reader = await connectComplete(target, 'r0', 'reader', SALES_KEYS.length);
+  const dBase = nextBase;
+  nextBase += 1_000_000;
+  for (let i = 0; i < DURABILITY_WRITES; i++) {
+    writer.doc.getMap('sales').set(SALES_KEYS[i]!, dBase + i);
+    await sleep(10);
+  }
+  await waitFor(
+    () => reader.doc.getMap('sales').get(SALES_KEYS[DURABILITY_WRITES - 1]!) === dBase + DURABILITY_WRITES - 1,
+    10_000,
+    'durability writes seen',
+  );
+  const seenByReader = Array.from({ length: DURABILITY_WRITES }, (_, i) => i).filter(
+    (i) => reader.doc.getMap('sales').get(SALES_KEYS[i]!) === dBase + i,
+  );
+  writer.destroy();
+  reader.destroy();
+  await target.kill();
+  await target.start();
+  const after = await connectComplete(target, 'r0', 'reader', SALES_KEYS.length);
+  const lostDurability = seenByReader.filter((i) => after.doc.getMap('sales').get(SALES_KEYS[i]!) !== dBase + i).length;
+  after.destroy();
+  await target.stop();
+
+  return {
+    latency,
+    rateSteps,
+    maxRate,
+    rssPerPlan,
+    rssBigPlan,
+    coldLoad,
+    coldFirstSync,
+    reconnectMs,
+    reconnectAfterReadyMs: tAll - tReady,
+    restartMs: tReady - tKill,
+    lostReconnect,
+    lostDurability,
+    notes,
+  };
+}
+
+// `--only=<name>` runs one server (for debugging; the METRIC lines then compare against nothing).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const loadAtStart = os.loadavg()[0]!.toFixed(2);
+const factories: [string, () => Target][] = [
+  ['accord', () => new AccordTarget(25)],
+  ['y-websocket-server', () => new YwssTarget()],
+  ['hocuspocus', () => new HocuspocusTarget()],
+];
+const targets: Target[] = factories.filter(([name]) => !only || name === only).map(([, make]) => make());
+const results = new Map<string, Results | Error>();
+// Whatever happens, no server outlives the benchmark.
+process.on('exit', () => {
+  for (const t of targets) t.killNow();
+});
+const watchdog = setTimeout(() => {
+  console.error(`sync benchmark exceeded ${TOTAL_TIMEOUT_MS / 60_000} minutes; stopping`);
+  for (const t of targets) void t.kill().catch(() => undefined);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+try {
+  for (const target of targets) {
+    try {
+      results.set(target.name, await benchTarget(target));
+    } catch (e: unknown) {
+      log(`${target.name} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      results.set(target.name, e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      await target.kill().catch(() => undefined);
+      target.cleanup();
+    }
+  }
+} finally {
+  for (const target of targets) await target.kill().catch(() => undefined);
+  clearTimeout(watchdog);
+}
+
+// Table: rows are metrics, columns are servers.
+const ok = (name: string) => {
+  const r = results.get(name);
+  return r instanceof Error || r === undefined ? undefined : r;
+};
+const ms = (v: number) => (Number.isFinite(v) ? `${round(v)} ms` : 'timeout');
+const rows: [string, (r: Results) => string][] = [
+  ...LATENCY_CLIENTS.map((n): [string, (r: Results) => string] => [
+    `fan-out p50 / p99, ${n} clients (${LATENCY_RATE}/s)`,
+    (r) => `${ms(r.latency[n]!.p50)} / ${ms(r.latency[n]!.p99)}${r.latency[n]!.missing ? ` (${r.latency[n]!.missing} missing)` : ''}`,
+  ]),
+  [`max sustained rate, p99 < ${P99_LIMIT_MS} ms (${RATE_READERS} readers)`, (r) => `${r.maxRate} updates/s`],
+  [
+    '  steps (rate: p99)',
+    (r) =>
+      r.rateSteps
+        .map((s) => `${s.rate}: ${Number.isFinite(s.p99) ? round(s.p99) : `>1% undelivered after ${DRAIN_MS / 1000} s`}`)
+        .join(', '),
+  ],
+  [`RSS per open plan (${SMALL_SKUS}×36 plan, ${HEAP_PLANS} plans)`, (r) => `${round(r.rssPerPlan, 2)} MiB`],
+  ['RSS growth, 1,000×36 plan loaded', (r) => `${round(r.rssBigPlan)} MiB`],
+  [
+    `cold load 1,000×36 (median of ${COLD_RUNS})`,
+    (r) => `${ms(median(r.coldLoad))} (runs ${r.coldLoad.map((v) => round(v, 0)).join(', ')})`,
+  ],
+  ['  first sync event', (r) => ms(median(r.coldFirstSync))],
+  [`reconnect ${RECONNECT_PLANS * RECONNECT_PER_PLAN} clients / ${RECONNECT_PLANS} plans, kill → all synced`, (r) => ms(r.reconnectMs)],
+  ['  of which restart (kill → listening)', (r) => ms(r.restartMs)],
+  ['  listening → all synced', (r) => ms(r.reconnectAfterReadyMs)],
+  ['lost updates after reconnect (clients resend)', (r) => String(r.lostReconnect)],
+  [`lost updates, kill with no client left (${DURABILITY_WRITES} writes)`, (r) => String(r.lostDurability)],
+  ['notes', (r) => r.notes.join('; ')],
+];
+const table: Record<string, Record<string, string>> = {};
+for (const [label, cell] of rows) {
+  table[label] = {};
+  for (const t of targets) {
+    const r = ok(t.name);
+    table[label][t.name] = r ? cell(r) : `failed: ${(results.get(t.name) as Error | undefined)?.message.split('\n')[0] ?? '?'}`;
+  }
+}
+console.log(
+  `Sync benchmark, loopback, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores; load average at start ${loadAtStart}, at end ${os.loadavg()[0]!.toFixed(2)} (other processes share the machine); setups:`,
+);
+for (const t of targets) console.log(`  ${t.name}: ${t.setup}`);
+console.table(table);
+
+const accord = ok('accord');
+const refs = ['y-websocket-server', 'hocuspocus'].map(ok).filter((r): r is Results => r !== undefined);
+const best = (values: number[]) => (values.length ? Math.min(...values) : NaN);
+const p99Ratio = accord ? accord.latency[50]!.p99 / best(refs.map((r) => r.latency[50]!.p99)) : NaN;
+const coldRatio = accord ? median(accord.coldLoad) / best(refs.map((r) => median(r.coldLoad))) : NaN;
+console.log(`METRIC p99_ratio_50 ${round(p99Ratio, 3)}`);
+console.log(`METRIC cold_load_ratio ${round(coldRatio, 3)}`);
+console.log(`METRIC reconnect_500_ms ${accord ? round(accord.reconnectMs, 0) : NaN}`);
+console.log(`METRIC lost_updates ${accord ? accord.lostReconnect + accord.lostDurability : NaN}`);
+process.exit(accord ? 0 : 1);
