@@ -76,7 +76,9 @@ export class PlanRoom {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly connections = new Set<Connection>();
-  #staging = new Y.Doc();
+  // The guard's copy of the live document, built on first need: a document opened only to be read
+  // (most joins, every cold load) never pays for a second copy.
+  #stagingDoc: Y.Doc | undefined;
   readonly #store: DocumentRepository;
   readonly #log: Logger;
   #queue: Promise<void> = Promise.resolve();
@@ -121,7 +123,9 @@ export class PlanRoom {
     );
     room.#lastUpdateId = stored.updates.at(-1)?.id ?? 0;
     room.#updatesSinceCompaction = stored.updates.length;
-    room.#staging = cloneDoc(room.doc);
+    // A compacted state with no later updates is exactly the full state: the first join gets the
+    // stored bytes instead of a fresh encode of the whole document.
+    if (stored.state && stored.updates.length === 0) room.#fullStateCache = stored.state;
     // A document written by an older Accord is brought up to date once, as a stored server change.
     if (stored.state && schemaVersionOf(room.doc) < SCHEMA_VERSION) {
       await room.applyServerChange((doc) => migratePlanDoc(doc));
@@ -181,7 +185,7 @@ export class PlanRoom {
     await this.#enqueueAndWait(async () => {
       // The staging copy mirrors the live document, so the change is made there (no copy of the
       // document per change), stored, and only then applied to the live document and broadcast.
-      const staging = this.#staging;
+      const staging = this.#staging();
       const changedCells: { root: string; key: string }[] = [];
       const collect = (tr: Y.Transaction) => {
         for (const [type, keys] of tr.changed) {
@@ -244,7 +248,7 @@ export class PlanRoom {
     this.#closed = true;
     this.awareness.destroy();
     this.doc.destroy();
-    this.#staging.destroy();
+    this.#stagingDoc?.destroy();
   }
 
   async #handleFrame(conn: Connection, frame: Uint8Array): Promise<void> {
@@ -275,7 +279,9 @@ export class PlanRoom {
 
   async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
     const stage = this.doc.getMap<unknown>('meta').get('cycleStage');
-    const verdict = applyToStaging(this.#staging, update, { ...conn, stage: isStage(stage) ? stage : 'data-gathering' });
+    // A sync step 2 from a client that has nothing new is an empty update (no structs, no deletes).
+    if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
+    const verdict = applyToStaging(this.#staging(), update, { ...conn, stage: isStage(stage) ? stage : 'data-gathering' });
     if (verdict.type !== 'accepted') {
       this.#rebuildStaging();
       conn.log.warn({ verdict }, 'update refused');
@@ -289,7 +295,7 @@ export class PlanRoom {
       root,
       key,
       oldValue: numberOrNull(this.doc.getMap(root).get(key)),
-      newValue: numberOrNull(this.#staging.getMap(root).get(key)),
+      newValue: numberOrNull(this.#staging().getMap(root).get(key)),
     }));
     try {
       await this.#persist(update, conn.userId, cells);
@@ -334,10 +340,16 @@ export class PlanRoom {
     this.#updatesSinceCompaction++;
   }
 
-  /** Replaces the staging copy with a fresh copy of the live document (after a refused change). */
+  /** The staging copy, made from the cached full state when there is one (no extra encode). */
+  #staging(): Y.Doc {
+    this.#stagingDoc ??= cloneDoc(this.doc, this.#fullStateCache);
+    return this.#stagingDoc;
+  }
+
+  /** Drops the staging copy after a refused or unstored change; the next check rebuilds it. */
   #rebuildStaging(): void {
-    this.#staging.destroy();
-    this.#staging = cloneDoc(this.doc);
+    this.#stagingDoc?.destroy();
+    this.#stagingDoc = undefined;
   }
 
   async #compactIfDue(): Promise<void> {

@@ -235,27 +235,49 @@ export class SyncServer {
     return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  /** Closes sockets whose session or token ended, or whose role changed, elsewhere. */
+  /**
+   * Closes sockets whose session or token ended, or whose role changed, elsewhere. Each
+   * credential and each (user, document) pair is looked up once per pass, and the pass yields to
+   * the event loop between rooms, so a meeting of fifty people costs a handful of queries and
+   * never holds up the updates being broadcast.
+   */
   async #revalidateAll(): Promise<void> {
+    const activeByCredential = new Map<string, Promise<boolean>>();
+    const roleByAccess = new Map<string, Promise<string | undefined>>();
+    const isActive = (credential: Credential) => {
+      const key = `${credential.type}:${credential.id}`;
+      let found = activeByCredential.get(key);
+      if (!found) {
+        found =
+          credential.type === 'session' ? this.#options.sessions.isActive(credential.id) : this.#options.tokens.isActive(credential.id);
+        activeByCredential.set(key, found);
+      }
+      return found;
+    };
+    const roleOf = (userId: string, documentId: string) => {
+      const key = `${userId}|${documentId}`;
+      let found = roleByAccess.get(key);
+      if (!found) {
+        found = this.#options.plans.getDocumentAccess(userId, documentId).then(
+          (r) => r.role,
+          () => undefined,
+        );
+        roleByAccess.set(key, found);
+      }
+      return found;
+    };
     try {
       for (const room of await this.#loadedRooms()) {
         for (const conn of [...room.connections]) {
-          const { credential } = conn;
-          const active =
-            credential.type === 'session'
-              ? await this.#options.sessions.isActive(credential.id)
-              : await this.#options.tokens.isActive(credential.id);
-          if (!active) {
+          if (!(await isActive(conn.credential))) {
             room.closeWhere((c) => c === conn, CloseCode.sessionEnded, 'signed out');
             continue;
           }
-          const role = await this.#options.plans.getDocumentAccess(conn.userId, room.documentId).then(
-            (r) => r.role,
-            () => undefined,
-          );
+          const role = await roleOf(conn.userId, room.documentId);
           if (role !== conn.role)
             room.closeWhere((c) => c === conn, CloseCode.accessChanged, role ? `your role is now ${role}` : 'you no longer have access');
         }
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (e: unknown) {
       this.#options.log.error({ err: e }, 'revalidating sockets failed');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ROLES, type Role } from '@accord/protocol';
+import { createThread } from '@accord/plan-model';
 import { applyToStaging, cloneDoc } from './update-guard.ts';
 
 /** A live document with one product entity, and the update a client with a copy of it makes. */
@@ -54,6 +55,19 @@ describe('update guard', () => {
     for (const root of ['statistical', 'actuals', 'decisions', 'made-up']) {
       for (const role of ROLES) expect(verdictFor(role, (doc) => doc.getMap(root).set('x', 1))).toBe('forbidden');
     }
+  });
+
+  it('recognises the comments root in a staging copy decoded from bytes (roots typed before decoding)', () => {
+    const live = new Y.Doc();
+    live.getMap('sales').set('p1|2027-01', 1);
+    const client = cloneDoc(live);
+    const before = Y.encodeStateVector(client);
+    createThread(client, { id: 't', anchor: { type: 'plan' }, author: 'u1', text: 'hi', messageId: 'm', now: new Date().toISOString() });
+    const staging = cloneDoc(live, Y.encodeStateAsUpdate(live));
+    expect(applyToStaging(staging, Y.encodeStateAsUpdate(client, before), { role: 'commenter', userId: 'u1' })).toMatchObject({
+      type: 'accepted',
+      roots: ['comments'],
+    });
   });
 
   it('refuses text, NaN and oversized keys in value roots', () => {

@@ -93,9 +93,20 @@ export function applyToStaging(staging: Y.Doc, update: Uint8Array, sender: { rol
   return { type: 'accepted', changed: changed || list.length > 0, roots: list, cells };
 }
 
-/** A fresh staging copy of the live document. */
-export function cloneDoc(live: Y.Doc): Y.Doc {
-  const copy = new Y.Doc({ gc: live.gc });
-  Y.applyUpdate(copy, Y.encodeStateAsUpdate(live));
+/**
+ * An empty document with every plan root already typed as a Y.Map. Decoding an update into a bare
+ * document leaves roots as generic types, and a later `getMap` replaces them with new instances,
+ * which would make the roots a transaction changed unrecognisable to the guard.
+ */
+export function newStagingDoc(gc: boolean): Y.Doc {
+  const doc = new Y.Doc({ gc });
+  for (const name of Object.keys(ROOTS)) doc.getMap(name);
+  return doc;
+}
+
+/** A fresh staging copy of a document, from its encoded full state (or the document itself). */
+export function cloneDoc(live: Y.Doc, fullState: Uint8Array = Y.encodeStateAsUpdate(live)): Y.Doc {
+  const copy = newStagingDoc(live.gc);
+  Y.applyUpdate(copy, fullState);
   return copy;
 }
