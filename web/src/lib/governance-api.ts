@@ -42,8 +42,11 @@ export function listDecisions(
   return api<DecisionListResponse>('GET', `${plan(planId)}/decisions?${query}`);
 }
 
-/** Records a decision (leaders and admins). */
-export function createDecision(planId: string, input: Omit<CreateDecisionRequest, 'links' | 'status'>): Promise<DecisionView> {
+/** Records a decision (leaders and admins), optionally linked to cells (`{root, key}`), a scenario or a snapshot. */
+export function createDecision(
+  planId: string,
+  input: Omit<CreateDecisionRequest, 'links' | 'status'> & { links?: Partial<CreateDecisionRequest['links']> },
+): Promise<DecisionView> {
   return api<DecisionView>('POST', `${plan(planId)}/decisions`, input);
 }
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { PlanCalculator, emptyCells, type PlanData, type ValueRoot } from '@accord/plan-calc';
 import type { Role } from '@accord/protocol';
-import { LAYER_IDS, buildColumns, buildRows, cellContext, cellView, type DisplayMode, type LayerId, type ValueRow } from './grid-model.ts';
+import {
+  LAYER_IDS,
+  buildColumns,
+  buildRows,
+  cellContext,
+  cellView,
+  findCell,
+  type DisplayMode,
+  type LayerId,
+  type ValueRow,
+} from './grid-model.ts';
 
 function plan(stage = 'demand-review'): PlanData {
   const cells = emptyCells();
@@ -202,5 +212,32 @@ describe('cellView', () => {
     expect(cell('p:P1:sales', '2027-02')).toMatchObject({ value: 240, text: '€240', writeRoot: undefined });
     expect(cell('f:F1:demand', '2027-01')).toMatchObject({ value: 100 * 2 + 50 * 10 });
     expect(cell('p:P1:daysOfCover', '2027-01').text).not.toContain('€');
+  });
+});
+
+describe('findCell', () => {
+  it('finds the row and column of a cell named by data-root and data-key, and agrees with cellView', () => {
+    const { rows, columns, cell } = grid(plan(), 'viewer');
+    for (const [root, key] of [
+      ['sales', 'P1|2027-02'],
+      ['actuals', 'P1|2026-12'],
+      ['projectedInventory', 'P2|2027-03'],
+      ['demand', 'F1|2027-Q1'],
+      ['capacity', 'R1|2027-01'],
+      ['production', 'P1|horizon'],
+    ] as const) {
+      const found = findCell(rows, columns, { root, key });
+      expect(found, `${root}:${key}`).not.toBeNull();
+      const view = cell(found!.rowId, columns[found!.col]!.id);
+      expect([view.root, view.key]).toEqual([root, key]);
+    }
+  });
+
+  it('returns null for cells that are not shown', () => {
+    const { rows, columns } = grid(plan(), 'viewer', 'units', ['sales']);
+    expect(findCell(rows, columns, { root: 'production', key: 'P1|2027-01' })).toBeNull();
+    expect(findCell(rows, columns, { root: 'sales', key: 'P9|2027-01' })).toBeNull();
+    expect(findCell(rows, columns, { root: 'sales', key: 'P1|2030-01' })).toBeNull();
+    expect(findCell(rows, columns, { root: 'sales', key: 'nonsense' })).toBeNull();
   });
 });

@@ -624,3 +624,32 @@ function resourceCell(ctx: CellContext, row: Extract<GridRow, { kind: 'resource'
   }
   return cell;
 }
+
+/** The document root a row's cell in a column carries as `data-root` (before any value is read). */
+function rowRoots(row: ValueRow): string[] {
+  if (row.kind === 'product') return [row.layer.input ?? row.layer.id, ...(row.layer.historyRoot ? [row.layer.historyRoot] : [])];
+  if (row.kind === 'resource') return [row.layer];
+  return [row.layer.id];
+}
+
+function rowEntity(row: ValueRow): string {
+  return row.kind === 'product' ? row.productId : row.kind === 'resource' ? row.resourceId : row.groupId;
+}
+
+/**
+ * Where a cell named by `data-root` and `data-key` sits among the given rows and columns, or null
+ * when it is not shown (a hidden layer, a collapsed family, a filter, a column out of range).
+ */
+export function findCell(
+  rows: readonly GridRow[],
+  columns: readonly Column[],
+  cell: { root: string; key: string },
+): { rowId: string; col: number } | null {
+  const bar = cell.key.lastIndexOf('|');
+  if (bar <= 0) return null;
+  const entity = cell.key.slice(0, bar);
+  const col = columns.findIndex((column) => column.id === cell.key.slice(bar + 1));
+  if (col < 0) return null;
+  const row = rows.find((r) => r.kind !== 'header' && rowEntity(r) === entity && rowRoots(r).includes(cell.root));
+  return row ? { rowId: row.id, col } : null;
+}

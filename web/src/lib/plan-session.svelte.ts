@@ -10,8 +10,22 @@ import {
   type UserView,
 } from '@accord/protocol';
 import { PlanCalculator, VALUE_ROOTS, type CatalogChange, type CellChange, type PlanMeta, type ValueRoot } from '@accord/plan-calc';
-import { ROOTS, getMeta, readPlanData, type EntityRoot } from '@accord/plan-model';
+import {
+  ROOTS,
+  createThread,
+  deleteMessage,
+  editMessage,
+  getMeta,
+  readPlanData,
+  readThreads,
+  replyToThread,
+  setThreadResolved,
+  type CommentAnchor,
+  type CommentThread,
+  type EntityRoot,
+} from '@accord/plan-model';
 import type { Catalog } from './grid-model.ts';
+import { toLiveDecision, type LiveDecision } from './comments.ts';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
@@ -71,12 +85,18 @@ export class PlanSession {
   signedOut = $state(false);
   /** Set when the member's role changed or they lost access; the page reloads the plan and role. */
   accessChanged = $state(false);
+  /** Comment threads of the document (`comments` root), oldest first; follows every change live. */
+  threads = $state.raw<CommentThread[]>([]);
+  /** Decisions the server mirrors into the document's `decisions` root; follows every change live. */
+  decisions = $state.raw<LiveDecision[]>([]);
 
   #doc!: Y.Doc;
   #provider!: WebsocketProvider;
   #undo: Y.UndoManager | null = null;
   /** Marks this client's own edits, so undo covers them and nobody else's. */
   readonly #origin = { source: 'accord-grid' };
+  /** Marks comment writes: outside the undo history, which covers cells only. */
+  readonly #commentOrigin = { source: 'accord-comments' };
   #cursor: CellCursor | null = null;
   // Bookkeeping between a document change and the next frame; never rendered, so plain collections.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -84,6 +104,8 @@ export class PlanSession {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pendingCatalog = new Map<string, { kind: EntityRoot; id: string }>();
   #pendingMeta = false;
+  #pendingThreads = false;
+  #pendingDecisions = false;
   #unobserve: (() => void)[] = [];
   #frame = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -148,6 +170,42 @@ export class PlanSession {
   setCursor(cursor: CellCursor | null): void {
     this.#cursor = cursor;
     this.#provider.awareness.setLocalStateField('cursor', cursor);
+  }
+
+  /** The signed-in user's id: the author of this client's comments. */
+  get userId(): string {
+    return this.#user.id;
+  }
+
+  /** Starts a thread with its first message; returns the thread id. */
+  startThread(anchor: CommentAnchor, text: string): string {
+    const id = crypto.randomUUID();
+    createThread(
+      this.#doc,
+      { id, anchor, author: this.#user.id, text, messageId: crypto.randomUUID(), now: nowIso() },
+      this.#commentOrigin,
+    );
+    return id;
+  }
+
+  /** Adds this user's reply at the end of a thread. */
+  reply(threadId: string, text: string): void {
+    replyToThread(this.#doc, threadId, { id: crypto.randomUUID(), author: this.#user.id, text, createdAt: nowIso() }, this.#commentOrigin);
+  }
+
+  /** Replaces the text of one of this user's messages (the server refuses others'). */
+  editMessage(threadId: string, messageId: string, text: string): void {
+    editMessage(this.#doc, threadId, messageId, text, nowIso(), this.#commentOrigin);
+  }
+
+  /** Marks one of this user's messages deleted; it stays in the thread without its text. */
+  deleteMessage(threadId: string, messageId: string): void {
+    deleteMessage(this.#doc, threadId, messageId, nowIso(), this.#commentOrigin);
+  }
+
+  /** Resolves or reopens a thread. */
+  setResolved(threadId: string, resolved: boolean): void {
+    setThreadResolved(this.#doc, threadId, resolved, this.#user.id, nowIso(), this.#commentOrigin);
   }
 
   /** Closes the socket and frees the document; the session is unusable afterwards. */
@@ -250,6 +308,17 @@ export class PlanSession {
       map.observeDeep(observer);
       this.#unobserve.push(() => map.unobserveDeep(observer));
     }
+    // Threads and decisions are few and small: re-read them whole, once per frame at most.
+    for (const name of ['comments', 'decisions'] as const) {
+      const map = doc.getMap<unknown>(name);
+      const observer = () => {
+        if (name === 'comments') this.#pendingThreads = true;
+        else this.#pendingDecisions = true;
+        this.#schedule();
+      };
+      map.observeDeep(observer);
+      this.#unobserve.push(() => map.unobserveDeep(observer));
+    }
     const meta = doc.getMap<unknown>('meta');
     const metaObserver = () => {
       this.#pendingMeta = true;
@@ -327,6 +396,8 @@ export class PlanSession {
     this.#pendingCells.clear();
     this.#pendingCatalog.clear();
     this.#pendingMeta = false;
+    this.#pendingThreads = false;
+    this.#pendingDecisions = false;
     this.#undo?.destroy();
     this.#undo = null;
     this.#provider.awareness.setLocalState(null);
@@ -350,6 +421,10 @@ export class PlanSession {
 
   /** Applies the changes collected since the last frame to the calculator, then bumps `version`. */
   #flush(): void {
+    if (this.#pendingThreads) this.threads = readThreads(this.#doc);
+    if (this.#pendingDecisions) this.decisions = readDecisions(this.#doc);
+    this.#pendingThreads = false;
+    this.#pendingDecisions = false;
     const calc = this.calc;
     const cells = [...this.#pendingCells.values()];
     const catalog = [...this.#pendingCatalog.values()];
@@ -401,6 +476,8 @@ export class PlanSession {
   }
 
   #rebuild(): void {
+    this.threads = readThreads(this.#doc);
+    this.decisions = readDecisions(this.#doc);
     try {
       const data = readPlanData(this.#doc);
       this.calc = new PlanCalculator(data);
@@ -413,4 +490,50 @@ export class PlanSession {
     }
     this.version += 1;
   }
+}
+
+/** Now, as the ISO string comments carry (`createdAt`, `editedAt`, `resolvedAt`). */
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** The decisions mirrored into a document, as plain data. */
+function readDecisions(doc: Y.Doc): LiveDecision[] {
+  const today = nowIso().slice(0, 10);
+  const out: LiveDecision[] = [];
+  doc.getMap<unknown>('decisions').forEach((entry, id) => {
+    if (entry instanceof Y.Map) out.push(toLiveDecision(id, entry.toJSON() as Record<string, unknown>, today));
+  });
+  return out;
+}
+
+/**
+ * Follows a plan's document without taking part in it (no presence, no writes): calls `onchange`
+ * after the first sync and, at most every `delayMs`, after changes. For views that show server
+ * figures (comparisons) and should refresh when someone edits the plan. Returns a stop function.
+ */
+export function watchPlan(documentId: string, onchange: () => void, delayMs = 500): () => void {
+  const doc = new Y.Doc();
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+  const provider = new WebsocketProvider(url, documentId, doc, { disableBc: true });
+  provider.awareness.setLocalState(null);
+  let synced = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  provider.on('sync', (isSynced) => {
+    if (!isSynced || synced) return;
+    synced = true;
+    onchange();
+  });
+  doc.on('update', () => {
+    if (!synced || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      onchange();
+    }, delayMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    provider.destroy();
+    doc.destroy();
+  };
 }

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
+import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+
+const grid = '[data-testid=plan-grid]';
+const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="${key}"]`;
+// Generous: a loaded 2-core machine runs the server, Vite's build output and several Chromium pages.
+const poll = { timeout: 30_000 };
+
+/** Signs in as a demo role in a fresh browser context. */
+async function signInAs(browser: Browser, base: string, role: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInThroughPage(page, base, `${role}@demo.accord.test`);
+  return { context, page };
+}
+
+/** Opens the first plan from the home page and waits until it is live. */
+async function openFirstPlan(page: Page): Promise<string> {
+  await page.click('[data-testid=plan-link]');
+  await page.waitForSelector(grid);
+  await expect.poll(() => page.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
+  return new URL(page.url()).pathname.split('/')[2]!;
+}
+
+/** Opens the side panel with comments and decisions. */
+async function openPanel(page: Page): Promise<void> {
+  await page.click('[data-testid=comments-toggle]');
+  await page.waitForSelector('[data-testid=comments-panel]');
+}
+
+describe('comments, decisions and snapshots (Chromium)', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = await startServer({ dataDir: makeDataDir(), port });
+    base = `http://localhost:${port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('mentions finance in a cell comment: live thread and mark, inbox entry, link back to the thread, reply', async () => {
+    const sales = (await signInAs(browser, base, 'sales')).page;
+    const finance = (await signInAs(browser, base, 'finance')).page;
+    await openFirstPlan(sales);
+    await openFirstPlan(finance);
+    await openPanel(sales);
+    await openPanel(finance);
+
+    // Sales selects a forecast cell in view and comments on it, mentioning Fiona through the suggestions.
+    const target = sales.locator('td[data-root=sales][data-editable=true]').nth(2);
+    const key = (await target.getAttribute('data-key'))!;
+    await target.click();
+    await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('sales');
+    await sales.locator('[data-testid=new-thread-text]').click();
+    await sales.keyboard.type('Can we afford this uplift, @Fi');
+    const option = sales.locator('[data-testid=mention-option]');
+    await expect.poll(() => option.allTextContents(), poll).toEqual(['Fiona Chen']);
+    await option.click();
+    await sales.keyboard.type('?');
+    await sales.click('[data-testid=new-thread-submit]');
+    expect(await sales.locator('[data-testid=reload-banner]').count()).toBe(0);
+
+    const thread = (page: Page) => page.locator('[data-testid=comment-thread][data-anchor-type=cell]');
+    await expect.poll(() => thread(sales).count(), poll).toBe(1);
+    await expect.poll(() => sales.locator(cellOf('sales', key)).getAttribute('data-comments'), poll).toBe('1');
+
+    // Finance sees the thread and the cell's mark without reloading.
+    await expect.poll(() => thread(finance).count(), poll).toBe(1);
+    await expect.poll(() => thread(finance).textContent(), poll).toContain('@Fiona Chen');
+    await expect.poll(() => finance.locator(cellOf('sales', key)).getAttribute('data-comments'), poll).toBe('1');
+    const threadId = (await thread(finance).getAttribute('data-thread-id'))!;
+
+    // The mention is unread in finance's inbox; following it opens the plan at the thread and its cell.
+    await finance.goto(`${base}/inbox`);
+    const mention = finance.locator('[data-testid=inbox-item][data-kind=mention]');
+    await expect.poll(() => mention.count(), poll).toBe(1);
+    expect(await mention.getAttribute('class')).toContain('unread');
+    expect(await mention.textContent()).toContain('@Fiona Chen');
+    await mention.locator('a').click();
+    await finance.waitForSelector(grid);
+    expect(new URL(finance.url()).searchParams.get('thread')).toBe(threadId);
+    const opened = finance.locator(`[data-testid=comment-thread][data-thread-id="${threadId}"]`);
+    await expect.poll(() => opened.getAttribute('data-expanded'), poll).toBe('true');
+    await expect.poll(() => finance.locator(cellOf('sales', key)).getAttribute('data-active'), poll).toBe('true');
+    await expect.poll(() => finance.locator('[data-testid=inbox-unread-count]').count(), poll).toBe(1);
+
+    // Finance replies; sales sees it live, with the author's name.
+    await expect.poll(() => finance.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
+    await opened.locator('[data-testid=reply-text]').click();
+    await finance.keyboard.type('Margin holds at this price.');
+    await opened.locator('[data-testid=reply-submit]').click();
+    const salesThread = sales.locator(`[data-testid=comment-thread][data-thread-id="${threadId}"]`);
+    await expect.poll(() => salesThread.locator('[data-testid=comment-message]').count(), poll).toBe(2);
+    await expect.poll(() => salesThread.textContent(), poll).toContain('Fiona Chen');
+    await expect.poll(() => salesThread.textContent(), poll).toContain('Margin holds at this price.');
+  });
+
+  it('records a decision from a selected cell in a live session; another planner sees it appear', async () => {
+    const leader = (await signInAs(browser, base, 'leader')).page;
+    const operations = (await signInAs(browser, base, 'operations')).page;
+    await openFirstPlan(leader);
+    await openFirstPlan(operations);
+    await openPanel(leader);
+    await openPanel(operations);
+    await operations.click('[data-testid=tab-decisions]');
+    const title = 'Add a Saturday shift on line A';
+    const seen = operations.locator('[data-testid=live-decision]', { hasText: title });
+    expect(await seen.count()).toBe(0);
+
+    const target = leader.locator('td[data-root=production]').nth(3);
+    const key = (await target.getAttribute('data-key'))!;
+    await target.click();
+    await leader.click('[data-testid=tab-decisions]');
+    await expect.poll(() => leader.locator('[data-testid=decision-link-count]').textContent(), poll).toBe('Links 1 selected cell');
+    await leader.fill('input[name=decision-title]', title);
+    await leader.selectOption('select[name=decision-owner]', { label: 'Oskar Berg (operations)' });
+    await leader.fill('input[name=decision-due]', '2099-01-15');
+    await leader.click('[data-testid=record-decision-submit]');
+
+    await expect.poll(() => seen.count(), poll).toBe(1);
+    expect(await seen.textContent()).toContain('Oskar Berg');
+    expect(await seen.locator('[data-testid=decision-cell]').textContent()).toContain(key);
+    await expect.poll(() => leader.locator('[data-testid=live-decision]', { hasText: title }).count(), poll).toBe(1);
+  });
+
+  it('locks the consensus on the review page and the comparison with the live plan follows an edit', async () => {
+    const { context, page: review } = await signInAs(browser, base, 'leader');
+    const planId = await openFirstPlan(review);
+    await review.goto(`${base}/plans/${planId}/review`);
+    await review.fill('input[name=snapshot-name]', 'Consensus under test');
+    await review.click('[data-testid=lock-snapshot]');
+    const snapshot = review.locator('[data-testid=snapshot-row]', { hasText: 'Consensus under test' });
+    await expect.poll(() => snapshot.count(), poll).toBe(1);
+    const snapshotId = (await snapshot.getAttribute('data-snapshot-id'))!;
+    await expect.poll(() => review.locator('[data-testid=compare-from]').inputValue(), poll).toBe(snapshotId);
+    // Locking closed every section but to leaders: the leader moves a consensus figure in the plan.
+    const plan = await context.newPage();
+    await plan.goto(`${base}/plans/${planId}`);
+    await plan.waitForSelector(grid);
+    await expect.poll(() => plan.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
+    const target = plan.locator('td[data-root=consensus][data-editable=true]').nth(1);
+    const key = (await target.getAttribute('data-key'))!;
+    const [rowId, bucket] = key.split('|') as [string, string];
+    await target.click();
+    await plan.keyboard.type('4321');
+    await plan.keyboard.press('Enter');
+    await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('4321');
+
+    // The comparison (from the snapshot just locked to the live plan) shows the new figure without a reload.
+    const changed = review
+      .locator('[data-testid=compare-row]', { hasText: rowId })
+      .filter({ hasText: bucket })
+      .filter({ hasText: 'consensus' })
+      .filter({ hasText: '4,321' });
+    await expect.poll(() => changed.count(), { timeout: 45_000 }).toBeGreaterThan(0);
+    expect(await review.locator('[data-testid=compare-from]').inputValue()).toBe(snapshotId);
+  });
+});
