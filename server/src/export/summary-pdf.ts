@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
 import { PlanCalculator, type PlanData } from '@accord/plan-calc';
 import type { CompareResponse, DecisionView } from '@accord/protocol';
 import { HttpError } from '../http/http-error.ts';
@@ -123,6 +122,8 @@ export async function renderPdf(html: string, chromiumPath: string): Promise<Uin
       `PDF export needs Chromium at ${chromiumPath}; install it (apt-get install chromium) or set CHROMIUM_PATH.`,
     );
   }
+  // playwright-core takes ~0.5 s to load: imported on the first PDF, not at server start.
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
