@@ -11,6 +11,15 @@ import { ConfigError } from '../config.ts';
 
 export type Db = Kysely<Database>;
 
+// The better-sqlite3 handle behind each Kysely instance opened here, for the one hot path that
+// needs prepared statements (the sync update log); everything else goes through Kysely.
+const sqliteHandles = new WeakMap<Db, SQLite.Database>();
+
+/** The SQLite handle behind `db`, or undefined when it runs on another database. */
+export function findSqliteHandle(db: Db): SQLite.Database | undefined {
+  return sqliteHandles.get(db);
+}
+
 // Migrations are listed here rather than read from a folder, so they work the same from source,
 // from a bundle and in tests. Names sort in the order they must run.
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,7 +46,9 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqliteHandles.set(db, sqlite);
+  return db;
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
