@@ -27,6 +27,8 @@ import {
 import type { Catalog } from './grid-model.ts';
 import { toLiveDecision, type LiveDecision } from './comments.ts';
 import { WebsocketProvider } from 'y-websocket';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { isActivity, isPresentingView, type Activity, type PresentingView } from './meeting.ts';
 import * as Y from 'yjs';
 
 /** What the header shows about the socket; exactly the words the UI and tests rely on. */
@@ -41,7 +43,14 @@ export interface Peer {
   self: boolean;
   user: PresenceState['user'];
   cursor: CellCursor | null;
+  /** `active`, `idle` (no input for a minute) or `away` (tab hidden). */
+  activity: Activity;
+  /** The view this peer presents (filters, scroll, selection); null when not presenting. */
+  presenting: PresentingView | null;
 }
+
+/** The IndexedDB database that keeps a document's offline copy in this browser. */
+export const offlineStoreName = (documentId: string) => `accord:doc:${documentId}`;
 
 const ENTITY_ROOTS: EntityRoot[] = ['families', 'products', 'resources'];
 
@@ -89,9 +98,15 @@ export class PlanSession {
   threads = $state.raw<CommentThread[]>([]);
   /** Decisions the server mirrors into the document's `decisions` root; follows every change live. */
   decisions = $state.raw<LiveDecision[]>([]);
+  /** Local changes made since the connection dropped and not yet confirmed by a sync with the server. */
+  pendingEdits = $state(0);
 
   #doc!: Y.Doc;
   #provider!: WebsocketProvider;
+  #store: IndexeddbPersistence | null = null;
+  #activity: Activity = 'active';
+  #presenting: PresentingView | null = null;
+  #onlineListeners: (() => void) | null = null;
   #undo: Y.UndoManager | null = null;
   /** Marks this client's own edits, so undo covers them and nobody else's. */
   readonly #origin = { source: 'accord-grid' };
@@ -172,6 +187,19 @@ export class PlanSession {
     this.#provider.awareness.setLocalStateField('cursor', cursor);
   }
 
+  /** Publishes whether this user is active, idle or away. */
+  setActivity(activity: Activity): void {
+    if (activity === this.#activity) return;
+    this.#activity = activity;
+    this.#provider.awareness.setLocalStateField('activity', activity);
+  }
+
+  /** Publishes the view this user presents to followers; null stops presenting. */
+  setPresenting(view: PresentingView | null): void {
+    this.#presenting = view;
+    this.#provider.awareness.setLocalStateField('presenting', view);
+  }
+
   /** The signed-in user's id: the author of this client's comments. */
   get userId(): string {
     return this.#user.id;
@@ -222,6 +250,28 @@ export class PlanSession {
     const provider = new WebsocketProvider(url, this.documentId, doc, { disableBc: true });
     this.#doc = doc;
     this.#provider = provider;
+    // Edits survive a dropped connection and a closed tab: the provider's sync step merges them on reconnect.
+    this.#store = typeof indexedDB === 'undefined' ? null : new IndexeddbPersistence(offlineStoreName(this.documentId), doc);
+    this.pendingEdits = 0;
+    doc.on('update', (_update: Uint8Array, origin: unknown) => {
+      // Only this client's own changes count; those from the server or the local store are not pending.
+      if (origin === provider || origin === this.#store || this.#provider !== provider) return;
+      if (!provider.wsconnected || !provider.synced) this.pendingEdits += 1;
+    });
+    // y-websocket does not watch the browser's network state; a dead socket would otherwise take
+    // 30 s to notice. Going offline drops it at once, coming back reconnects (and merges).
+    const onOffline = () => {
+      if (this.#provider === provider) provider.disconnect();
+    };
+    const onOnline = () => {
+      if (this.#provider === provider && !this.#destroyed) provider.connect();
+    };
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('online', onOnline);
+    this.#onlineListeners = () => {
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
+    };
     this.status = 'connecting';
     this.synced = false;
     this.calc = null;
@@ -239,6 +289,8 @@ export class PlanSession {
     provider.on('sync', (synced) => {
       if (!synced || !current()) return;
       this.#reloads = 0;
+      // The sync step exchanged state vectors both ways: everything made offline has reached the server.
+      this.pendingEdits = 0;
       // A reconnect syncs again; the calculator already follows every change through the observers.
       if (this.#unobserve.length === 0) {
         this.#observe(doc);
@@ -261,17 +313,39 @@ export class PlanSession {
     this.canRedo = false;
 
     const awareness = provider.awareness;
-    awareness.setLocalState({ user: this.#user, cursor: this.#cursor } satisfies PresenceState);
+    awareness.setLocalState({
+      user: this.#user,
+      cursor: this.#cursor,
+      activity: this.#activity,
+      presenting: this.#presenting,
+    } satisfies PresenceState & { activity: Activity; presenting: PresentingView | null });
     awareness.on('change', () => {
       if (!current()) return;
       const peers: Peer[] = [];
       awareness.getStates().forEach((state, clientId) => {
         if (!isPresence(state)) return;
-        peers.push({ clientId, self: clientId === doc.clientID, user: state.user, cursor: state.cursor ?? null });
+        const extra = state as { activity?: unknown; presenting?: unknown };
+        peers.push({
+          clientId,
+          self: clientId === doc.clientID,
+          user: state.user,
+          cursor: state.cursor ?? null,
+          activity: isActivity(extra.activity) ? extra.activity : 'active',
+          presenting: isPresentingView(extra.presenting) ? extra.presenting : null,
+        });
       });
       this.peers = peers;
     });
-    this.peers = [{ clientId: doc.clientID, self: true, user: this.#user, cursor: this.#cursor }];
+    this.peers = [
+      {
+        clientId: doc.clientID,
+        self: true,
+        user: this.#user,
+        cursor: this.#cursor,
+        activity: this.#activity,
+        presenting: this.#presenting,
+      },
+    ];
   }
 
   /**
@@ -360,15 +434,20 @@ export class PlanSession {
 
   #discard(code: number): void {
     if (this.#destroyed) return;
+    // The local copy holds what the server refused (or may no longer be this user's to keep): drop the
+    // offline copy too, or the next sync would send the rejected edits again.
+    const store = this.#store;
     if (code === CloseCode.sessionEnded) {
+      void store?.clearData();
       this.signedOut = true;
       this.destroy();
       return;
     }
     if (code === CloseCode.accessChanged) {
       // The role this session was built for is no longer valid; the page fetches the new one.
-      this.accessChanged = true;
       this.destroy();
+      const cleared = store ? store.clearData().catch(() => undefined) : Promise.resolve();
+      void cleared.then(() => (this.accessChanged = true));
       return;
     }
     this.reloadNotice =
@@ -381,9 +460,12 @@ export class PlanSession {
     // Back off if the server keeps refusing, so a persistent fault cannot become a reconnect storm.
     const delay = Math.min(100 * 2 ** this.#reloads, 5000);
     this.#reloads += 1;
-    this.#reloadTimer = setTimeout(() => {
-      if (!this.#destroyed) this.#connect();
-    }, delay);
+    const cleared = store ? store.clearData().catch(() => undefined) : Promise.resolve();
+    void cleared.then(() => {
+      this.#reloadTimer = setTimeout(() => {
+        if (!this.#destroyed) this.#connect();
+      }, delay);
+    });
   }
 
   #teardown(): void {
@@ -400,6 +482,11 @@ export class PlanSession {
     this.#pendingDecisions = false;
     this.#undo?.destroy();
     this.#undo = null;
+    this.#onlineListeners?.();
+    this.#onlineListeners = null;
+    // clearData (on a 44xx) destroys the store itself; destroying twice is harmless.
+    void this.#store?.destroy();
+    this.#store = null;
     this.#provider.awareness.setLocalState(null);
     this.#provider.destroy();
     this.#doc.destroy();

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
+import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+
+const grid = '[data-testid=plan-grid]';
+const scroller = '[data-testid=grid-scroller]';
+const status = (page: Page) => page.locator('[data-testid=connection-status]').textContent();
+const poll = { timeout: 90_000 };
+
+/** Signs in as a demo role in a fresh browser context and opens the first plan until it is live. */
+async function openPlanAs(browser: Browser, base: string, role: string): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await signInThroughPage(page, base, `${role}@demo.accord.test`);
+  await page.click('[data-testid=plan-link]');
+  await page.waitForSelector(grid);
+  await expect.poll(() => status(page), poll).toBe('live');
+  return { page, context };
+}
+
+const scrollTopOf = (page: Page) => page.locator(scroller).evaluate((element) => Math.round(element.scrollTop));
+
+describe('meetings: presenting, following and offline edits (Chromium)', () => {
+  let browser: Browser;
+  let server: ServerProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = await startServer({ dataDir: makeDataDir(), port });
+    base = `http://localhost:${port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lets a follower follow the presenter’s filters, scroll and selection, then break away', async () => {
+    const { page: presenter } = await openPlanAs(browser, base, 'leader');
+    const { page: follower } = await openPlanAs(browser, base, 'operations');
+    const leaderId = await presenter.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
+
+    // Everyone starts active; nobody presents.
+    await expect
+      .poll(() => follower.locator(`[data-testid=presence-user][data-user-id="${leaderId}"]`).getAttribute('data-activity'), poll)
+      .toBe('active');
+    expect(await follower.locator('[data-testid=presenter-banner]').count()).toBe(0);
+
+    await presenter.click('[data-testid=present]');
+    await expect.poll(() => presenter.locator('[data-testid=present]').getAttribute('aria-pressed'), poll).toBe('true');
+    const banner = follower.locator('[data-testid=presenter-banner]');
+    await expect.poll(() => banner.textContent(), poll).toContain('is presenting');
+    expect(await banner.getAttribute('data-presenter-id')).toBe(leaderId);
+    await expect
+      .poll(() => follower.locator(`[data-testid=presence-user][data-user-id="${leaderId}"]`).getAttribute('data-presenting'), poll)
+      .toBe('true');
+
+    await follower.click('[data-testid=follow]');
+    await expect.poll(() => banner.getAttribute('data-following'), poll).toBe('true');
+
+    // Filters follow: the presenter picks a family.
+    await presenter.locator('[data-testid=family-filter]').selectOption({ index: 1 });
+    const familyRows = await presenter.locator(grid).getAttribute('data-row-count');
+    await expect.poll(() => follower.locator(grid).getAttribute('data-row-count'), poll).toBe(familyRows);
+    await expect
+      .poll(() => follower.locator('[data-testid=family-filter]').evaluate((select) => (select as HTMLSelectElement).selectedIndex), poll)
+      .toBe(1);
+
+    // Scroll follows.
+    await presenter.locator(scroller).evaluate((element) => element.scrollTo(0, 300));
+    await expect.poll(() => scrollTopOf(presenter), poll).toBe(300);
+    await expect.poll(() => scrollTopOf(follower), poll).toBe(300);
+
+    // Selection follows.
+    const cell = presenter.locator('td[data-root=sales]').nth(3);
+    const key = await cell.getAttribute('data-key');
+    await cell.click();
+    await expect.poll(() => follower.locator(`td[data-root=sales][data-key="${key}"]`).getAttribute('data-active'), poll).toBe('true');
+    expect(await banner.getAttribute('data-following')).toBe('true');
+
+    // The follower scrolls on their own: they break away and stay where they are.
+    // (Clicking scrolled the presenter's cell into view; the follower moved with it.)
+    const followed = await scrollTopOf(follower);
+    await follower.locator(scroller).evaluate((element, top) => element.scrollTo(0, top), followed === 40 ? 60 : 40);
+    await expect.poll(() => banner.getAttribute('data-following'), poll).toBe('false');
+    expect(await banner.locator('[data-testid=follow]').count()).toBe(1);
+    await presenter.locator(scroller).evaluate((element) => element.scrollTo(0, 150));
+    await expect.poll(() => banner.getAttribute('data-presenter-scroll-top'), poll).toBe('150');
+    expect(await scrollTopOf(follower)).toBe(followed === 40 ? 60 : 40);
+
+    // Following again, then "Stop following".
+    await follower.click('[data-testid=follow]');
+    await expect.poll(() => scrollTopOf(follower), poll).toBe(150);
+    await follower.click('[data-testid=stop-following]');
+    await expect.poll(() => banner.getAttribute('data-following'), poll).toBe('false');
+
+    // The presenter stops: the banner goes away.
+    await presenter.click('[data-testid=present]');
+    await expect.poll(() => banner.count(), poll).toBe(0);
+  });
+
+  it('keeps an edit made offline, counts it as pending, and delivers it after reconnecting', async () => {
+    const { page: sales, context: salesContext } = await openPlanAs(browser, base, 'sales');
+    const { page: other } = await openPlanAs(browser, base, 'viewer');
+    const key = await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key');
+    const cell = `td[data-root=sales][data-key="${key}"]`;
+    // Cells are recycled while the grid scrolls: bring the cell into view, then find it again by its key.
+    await sales.locator(cell).scrollIntoViewIfNeeded();
+    const editable = sales.locator(cell);
+
+    await salesContext.setOffline(true);
+    await expect.poll(() => status(sales), poll).toBe('offline');
+    await editable.click();
+    await sales.keyboard.type('43210');
+    await sales.keyboard.press('Enter');
+    await expect.poll(() => sales.locator(cell).getAttribute('data-value'), poll).toBe('43210');
+    const pending = sales.locator('[data-testid=pending-edits]');
+    await expect.poll(() => pending.getAttribute('data-count'), poll).toBe('1');
+    expect(await pending.textContent()).toContain('1 pending edit');
+    expect(await other.locator(cell).getAttribute('data-value')).not.toBe('43210');
+
+    await salesContext.setOffline(false);
+    await expect.poll(() => status(sales), poll).toBe('live');
+    await expect.poll(() => other.locator(cell).getAttribute('data-value'), poll).toBe('43210');
+    await expect.poll(() => pending.count(), poll).toBe(0);
+  });
+});
