@@ -3,108 +3,26 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Y from 'yjs';
-import {
-  addBuckets,
-  bucketRange,
-  emptyCells,
-  PlanCalculator,
-  VALUE_ROOTS,
-  type CellChange,
-  type PlanData,
-  type ValueRoot,
-} from '@accord/plan-calc';
+import { addBuckets, PlanCalculator, VALUE_ROOTS, type CellChange, type PlanData, type ValueRoot } from '@accord/plan-calc';
 import { readPlanData, writePlanData } from '@accord/plan-model';
+import { buildPlan, HORIZON_BUCKETS, HORIZON_START, seededRandom } from './big-plan.ts';
 
 const SKUS = 1_000;
 const FAMILIES = 25;
 const RESOURCES = 12;
-const HORIZON_BUCKETS = 36;
+// The shared generator's shape at 1,000 SKUs: 25 families, 12 lines, 12 history months.
 const HISTORY_BUCKETS = 12;
 const FULL_RUNS = 7;
 const INCREMENTAL_EDITS = 300;
 const LOAD_RUNS = 5;
-const HORIZON_START = '2027-01';
 
 // Forced GC without a command-line flag: the flag can be turned on at run time and `gc` read from
 // a fresh context (the documented V8 flag, not a Node API).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** mulberry32: small, fast, seeded, so every run measures the same plan. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seededRandom(20270101);
 const int = (max: number) => Math.floor(random() * max);
-
-function buildPlan(): PlanData {
-  const data: PlanData = {
-    meta: {
-      name: 'Benchmark',
-      currency: 'EUR',
-      bucket: 'month',
-      horizonStart: HORIZON_START,
-      horizonBuckets: HORIZON_BUCKETS,
-      historyBuckets: HISTORY_BUCKETS,
-      cycleStage: 'supply-review',
-      schemaVersion: 2,
-    },
-    families: {},
-    products: {},
-    resources: {},
-    cells: emptyCells(),
-  };
-  for (let f = 0; f < FAMILIES; f++) data.families[`F${f}`] = { id: `F${f}`, name: `Family ${f}`, order: f };
-  for (let r = 0; r < RESOURCES; r++) data.resources[`R${r}`] = { id: `R${r}`, name: `Line ${r}`, order: r };
-  const horizon = bucketRange(HORIZON_START, HORIZON_BUCKETS);
-  const history = bucketRange(addBuckets(HORIZON_START, -HISTORY_BUCKETS), HISTORY_BUCKETS);
-  const { cells } = data;
-  for (let p = 0; p < SKUS; p++) {
-    const id = `SKU-${String(p).padStart(4, '0')}`;
-    data.products[id] = {
-      id,
-      name: `Product ${p}`,
-      familyId: `F${p % FAMILIES}`,
-      unit: 'cases',
-      resourceId: `R${p % RESOURCES}`,
-      hoursPerUnit: 0.002 + random() * 0.01,
-      leadTimeDays: 7 + int(30),
-      safetyStockDays: 10 + int(30),
-      order: p,
-    };
-    const level = 200 + int(2000);
-    cells.inventory[id] = level * 2;
-    cells.prices[id] = 2 + int(20);
-    cells.costs[id] = 1 + int(10);
-    for (const bucket of history) {
-      const key = `${id}|${bucket}`;
-      cells.actuals[key] = Math.round(level * (0.8 + random() * 0.4));
-      cells.actualProduction[key] = Math.round(level * (0.8 + random() * 0.4));
-      cells.actualInventory[key] = Math.round(level * (1.5 + random()));
-      cells.statistical[key] = Math.round(level * (0.9 + random() * 0.2));
-    }
-    for (const bucket of horizon) {
-      const key = `${id}|${bucket}`;
-      cells.statistical[key] = Math.round(level * (0.9 + random() * 0.2));
-      cells.sales[key] = Math.round(level * (0.85 + random() * 0.3));
-      cells.marketing[key] = int(100);
-      if (random() < 0.3) cells.consensus[key] = Math.round(level * (0.9 + random() * 0.2));
-      cells.production[key] = Math.round(level * (0.9 + random() * 0.25));
-      if (random() < 0.1) cells.prices[key] = 2 + int(20);
-      if (random() < 0.1) cells.costs[key] = 1 + int(10);
-    }
-  }
-  for (let r = 0; r < RESOURCES; r++) for (const bucket of horizon) cells.capacity[`R${r}|${bucket}`] = 1_400 + int(800);
-  for (let f = 0; f < FAMILIES; f++) for (const bucket of horizon) cells.budget[`F${f}|${bucket}`] = 300_000 + int(200_000);
-  return data;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -162,7 +80,7 @@ function buildDoc(data: PlanData): { doc: Y.Doc; via: string } {
   }
 }
 
-const data = buildPlan();
+const data = buildPlan(SKUS, 'Benchmark plan');
 const cellCount = VALUE_ROOTS.reduce((sum, root) => sum + Object.keys(data.cells[root]).length, 0);
 
 // Full recompute: a calculator built from scratch, several runs, the median.

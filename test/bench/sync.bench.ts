@@ -3,7 +3,7 @@
 // Prints a table and `METRIC name value` lines. Run: `pnpm bench:sync` (about 5–8 minutes).
 import os from 'node:os';
 import type * as Y from 'yjs';
-import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from './sync/plan.ts';
+import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from './big-plan.ts';
 import { AccordTarget, HocuspocusTarget, inBatches, rssMiB, YwssTarget, type BenchClient, type Target } from './sync/targets.ts';
 import { addBuckets } from '@accord/plan-calc';
 

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildPlan } from './sync/plan.ts';
+import { buildPlan } from './big-plan.ts';
 import { REPO_ROOT, runCli, startServer } from '../support/server-process.ts';
 import { launchChromium } from '../support/browser.ts';
 import { demoEmail, signIn } from '../support/clients.ts';

@@ -1,13 +1,13 @@
-// Seeded plain plan data (the `PlanData` shape of @accord/plan-calc) for the sync benchmark, built
-// the way calc.bench.ts builds its plan: every layer filled, the same numbers on every run.
+// Seeded plain plan data (the `PlanData` shape of @accord/plan-calc) for the benchmarks (calc, sync,
+// web): every layer filled, the same numbers on every run.
 import { addBuckets, bucketRange, emptyCells, type PlanData } from '@accord/plan-calc';
 
 export const HORIZON_START = '2027-01';
 export const HORIZON_BUCKETS = 36;
 const HISTORY_BUCKETS = 12;
 
-/** mulberry32: small, fast, seeded. */
-function seededRandom(seed: number): () => number {
+/** mulberry32: small, fast, seeded, so every run measures the same plan. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
