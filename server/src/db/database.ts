@@ -5,7 +5,7 @@ import { Migrator, type Migration } from 'kysely/migration';
 import * as initial from './migrations/0001-initial.ts';
 import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
-import * as scenarios from './migrations/0005-scenarios.ts';
+import * as scenarios from './migrations/0004-scenarios.ts';
 import type { Database } from './schema.ts';
 import { ConfigError } from '../config.ts';
 
@@ -26,7 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-history-and-tokens': historyAndTokens,
   '0003-governance': governance,
-  '0005-scenarios': scenarios,
+  '0004-scenarios': scenarios,
 };
 
 /**
