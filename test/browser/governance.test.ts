@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
-import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
 
 const grid = '[data-testid=plan-grid]';
 const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="${key}"]`;
@@ -31,24 +30,11 @@ async function openPanel(page: Page): Promise<void> {
 }
 
 describe('comments, decisions and snapshots (Chromium)', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    server = await startServer({ dataDir: makeDataDir(), port });
-    base = `http://localhost:${port}`;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('mentions finance in a cell comment: live thread and mark, inbox entry, link back to the thread, reply', async () => {
-    const sales = (await signInAs(browser, base, 'sales')).page;
-    const finance = (await signInAs(browser, base, 'finance')).page;
+    const sales = (await signInAs(env.browser, env.base, 'sales')).page;
+    const finance = (await signInAs(env.browser, env.base, 'finance')).page;
     await openFirstPlan(sales);
     await openFirstPlan(finance);
     await openPanel(sales);
@@ -79,7 +65,7 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     const threadId = (await thread(finance).getAttribute('data-thread-id'))!;
 
     // The mention is unread in finance's inbox; following it opens the plan at the thread and its cell.
-    await finance.goto(`${base}/inbox`);
+    await finance.goto(`${env.base}/inbox`);
     const mention = finance.locator('[data-testid=inbox-item][data-kind=mention]');
     await expect.poll(() => mention.count(), poll).toBe(1);
     expect(await mention.getAttribute('class')).toContain('unread');
@@ -104,8 +90,8 @@ describe('comments, decisions and snapshots (Chromium)', () => {
   });
 
   it('records a decision from a selected cell in a live session; another planner sees it appear', async () => {
-    const leader = (await signInAs(browser, base, 'leader')).page;
-    const operations = (await signInAs(browser, base, 'operations')).page;
+    const leader = (await signInAs(env.browser, env.base, 'leader')).page;
+    const operations = (await signInAs(env.browser, env.base, 'operations')).page;
     await openFirstPlan(leader);
     await openFirstPlan(operations);
     await openPanel(leader);
@@ -132,9 +118,9 @@ describe('comments, decisions and snapshots (Chromium)', () => {
   });
 
   it('locks the consensus on the review page and the comparison with the live plan follows an edit', async () => {
-    const { context, page: review } = await signInAs(browser, base, 'leader');
+    const { context, page: review } = await signInAs(env.browser, env.base, 'leader');
     const planId = await openFirstPlan(review);
-    await review.goto(`${base}/plans/${planId}/review`);
+    await review.goto(`${env.base}/plans/${planId}/review`);
     await review.fill('input[name=snapshot-name]', 'Consensus under test');
     await review.click('[data-testid=lock-snapshot]');
     const snapshot = review.locator('[data-testid=snapshot-row]', { hasText: 'Consensus under test' });
@@ -143,7 +129,7 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await expect.poll(() => review.locator('[data-testid=compare-from]').inputValue(), poll).toBe(snapshotId);
     // Locking closed every section but to leaders: the leader moves a consensus figure in the plan.
     const plan = await context.newPage();
-    await plan.goto(`${base}/plans/${planId}`);
+    await plan.goto(`${env.base}/plans/${planId}`);
     await plan.waitForSelector(grid);
     await expect.poll(() => plan.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
     const target = plan.locator('td[data-root=consensus][data-editable=true]').nth(1);

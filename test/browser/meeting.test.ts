@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
-import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
 
 const grid = '[data-testid=plan-grid]';
 const scroller = '[data-testid=grid-scroller]';
@@ -22,24 +21,11 @@ async function openPlanAs(browser: Browser, base: string, role: string): Promise
 const scrollTopOf = (page: Page) => page.locator(scroller).evaluate((element) => Math.round(element.scrollTop));
 
 describe('meetings: presenting, following and offline edits (Chromium)', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    server = await startServer({ dataDir: makeDataDir(), port });
-    base = `http://localhost:${port}`;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('lets a follower follow the presenter’s filters, scroll and selection, then break away', async () => {
-    const { page: presenter } = await openPlanAs(browser, base, 'leader');
-    const { page: follower } = await openPlanAs(browser, base, 'operations');
+    const { page: presenter } = await openPlanAs(env.browser, env.base, 'leader');
+    const { page: follower } = await openPlanAs(env.browser, env.base, 'operations');
     const leaderId = await presenter.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
 
     // Everyone starts active; nobody presents.
@@ -102,8 +88,8 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
   });
 
   it('keeps an edit made offline, counts it as pending, and delivers it after reconnecting', async () => {
-    const { page: sales, context: salesContext } = await openPlanAs(browser, base, 'sales');
-    const { page: other } = await openPlanAs(browser, base, 'viewer');
+    const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
+    const { page: other } = await openPlanAs(env.browser, env.base, 'viewer');
     const key = await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key');
     const cell = `td[data-root=sales][data-key="${key}"]`;
     // Cells are recycled while the grid scrolls: bring the cell into view, then find it again by its key.

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
-import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
 import { demoEmail, signIn } from '../support/clients.ts';
 
 const grid = '[data-testid=plan-grid]';
@@ -45,23 +44,10 @@ const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="$
 const valueOf = (page: Page, root: string, key: string) => page.locator(cellOf(root, key)).getAttribute('data-value');
 
 describe('the planning grid (Chromium)', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    server = await startServer({ dataDir: makeDataDir(), port });
-    base = `http://localhost:${port}`;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('makes cells read-only by role and renders only the rows in view', async () => {
-    const viewer = await openPlanAs(browser, base, 'viewer');
+    const viewer = await openPlanAs(env.browser, env.base, 'viewer');
     expect(await viewer.locator('td[data-root=sales]').count()).toBeGreaterThan(0);
     expect(await viewer.locator('td[data-editable=true]').count()).toBe(0);
     expect(await viewer.locator('td[aria-readonly=true]').count()).toBeGreaterThan(0);
@@ -101,7 +87,7 @@ describe('the planning grid (Chromium)', () => {
       )
       .toEqual(['SPA-002']);
 
-    const operations = await openPlanAs(browser, base, 'operations');
+    const operations = await openPlanAs(env.browser, env.base, 'operations');
     expect(await operations.locator('td[data-root=sales]').count()).toBeGreaterThan(0);
     expect(await operations.locator('td[data-root=sales][data-editable=true]').count()).toBe(0);
     expect(await operations.locator('td[data-root=production][data-editable=true]').count()).toBeGreaterThan(0);
@@ -115,15 +101,15 @@ describe('the planning grid (Chromium)', () => {
     await expect.poll(() => operations.locator('td[data-root=capacity][data-editable=true]').count()).toBeGreaterThan(0);
     expect(await operations.locator('td[data-root=utilisation][data-editable=true]').count()).toBe(0);
 
-    const sales = await openPlanAs(browser, base, 'sales');
+    const sales = await openPlanAs(env.browser, env.base, 'sales');
     expect(await sales.locator('td[data-root=sales][data-editable=true]').count()).toBeGreaterThan(0);
     expect(await sales.locator('td[data-root=production][data-editable=true]').count()).toBe(0);
     for (const page of [viewer, operations, sales]) await page.context().close();
   });
 
   it('pastes an Excel range into the sales rows for everyone, recomputes, and undoes it as one step', async () => {
-    const sales = await openPlanAs(browser, base, 'sales');
-    const leader = await openPlanAs(browser, base, 'leader');
+    const sales = await openPlanAs(env.browser, env.base, 'sales');
+    const leader = await openPlanAs(env.browser, env.base, 'leader');
     // Only the sales rows, so consecutive grid rows are consecutive SKUs.
     await showLayers(sales, ['sales']);
     const rowIds = await sales
@@ -194,13 +180,13 @@ describe('the planning grid (Chromium)', () => {
   });
 
   it('reloads the plan with the new permissions when an admin changes the role', async () => {
-    const member = await openPlanAs(browser, base, 'commenter');
+    const member = await openPlanAs(env.browser, env.base, 'commenter');
     expect(await member.locator('td[data-editable=true]').count()).toBe(0);
-    const admin = await signIn(base, demoEmail('admin'));
+    const admin = await signIn(env.base, demoEmail('admin'));
     const workspaceId = admin.me.memberships[0]!.workspaceId;
-    const response = await fetch(`${base}/api/workspaces/${workspaceId}/members`, {
+    const response = await fetch(`${env.base}/api/workspaces/${workspaceId}/members`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', origin: base, cookie: admin.cookie },
+      headers: { 'content-type': 'application/json', origin: env.base, cookie: admin.cookie },
       body: JSON.stringify({ email: demoEmail('commenter'), role: 'sales' }),
     });
     expect(response.status).toBe(204);
@@ -213,8 +199,8 @@ describe('the planning grid (Chromium)', () => {
   });
 
   it('closes the demand rows to sales live when the cycle moves on to supply review', async () => {
-    const sales = await openPlanAs(browser, base, 'sales');
-    const leader = await openPlanAs(browser, base, 'leader');
+    const sales = await openPlanAs(env.browser, env.base, 'sales');
+    const leader = await openPlanAs(env.browser, env.base, 'leader');
     expect(await sales.locator('td[data-root=sales][data-editable=true]').count()).toBeGreaterThan(0);
     const planId = new URL(leader.url()).pathname.split('/').at(-1)!;
     const status = await leader.evaluate(

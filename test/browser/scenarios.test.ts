@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { DecisionListResponse } from '@accord/protocol';
-import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
-import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
 
 // A loaded 2-core machine: every wait is generous, and conditions are polled, never slept on.
 const WAIT = { timeout: 60_000 };
@@ -11,31 +10,18 @@ const status = (page: Page) => page.locator('[data-testid=connection-status]');
 const rowOf = (page: Page, name: string) => page.locator('[data-testid=scenario-row]', { hasText: name });
 
 describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-  let base: string;
-
-  beforeAll(async () => {
-    const port = await freePort();
-    server = await startServer({ dataDir: makeDataDir(), port });
-    base = `http://localhost:${port}`;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('lets an executive meeting compare three scenarios and adopt one with its decision', async () => {
-    const leader = await (await browser.newContext()).newPage();
-    const sales = await (await browser.newContext()).newPage();
-    await signInThroughPage(leader, base, 'leader@demo.accord.test');
-    await signInThroughPage(sales, base, 'sales@demo.accord.test');
+    const leader = await (await env.browser.newContext()).newPage();
+    const sales = await (await env.browser.newContext()).newPage();
+    await signInThroughPage(leader, env.base, 'leader@demo.accord.test');
+    await signInThroughPage(sales, env.base, 'sales@demo.accord.test');
     const href = await leader.locator('[data-testid=plan-link]').first().getAttribute('href');
     const planId = href!.split('/').pop()!;
 
     // The leader frames three trade-offs as scenarios of the live plan.
-    await leader.goto(`${base}/plans/${planId}/scenarios`);
+    await leader.goto(`${env.base}/plans/${planId}/scenarios`);
     await leader.waitForSelector('[data-testid=scenario-create]');
     const names = ['Push promotion', 'Hold inventory', 'Add a shift'];
     for (const [i, name] of names.entries()) {
@@ -48,7 +34,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     expect(promotionId).toBeTruthy();
 
     // Sales edits a forecast in one scenario through the grid, live like the plan.
-    await sales.goto(`${base}/plans/${planId}/scenarios/${promotionId}`);
+    await sales.goto(`${env.base}/plans/${planId}/scenarios/${promotionId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     expect(await sales.locator('[data-testid=scenario-title]').textContent()).toBe('Scenario: Push promotion');
@@ -63,7 +49,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('98765');
 
     // The live plan does not have it.
-    await sales.goto(`${base}/plans/${planId}`);
+    await sales.goto(`${env.base}/plans/${planId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     expect(await sales.locator(cell).getAttribute('data-value')).toBe(before);
@@ -107,7 +93,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('98765');
 
     // The decision is recorded, linked to the scenario and the merged cell.
-    const response = await leader.request.get(`${base}/api/plans/${planId}/decisions`);
+    const response = await leader.request.get(`${env.base}/api/plans/${planId}/decisions`);
     expect(response.status()).toBe(200);
     const { decisions } = (await response.json()) as DecisionListResponse;
     const decision = decisions.find((d) => d.id === decisionId);
@@ -131,14 +117,14 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
   });
 
   it('shows plan edits made since the fork as conflicts and merges only with a choice for each', async () => {
-    const leader = await (await browser.newContext()).newPage();
-    const sales = await (await browser.newContext()).newPage();
-    await signInThroughPage(leader, base, 'leader@demo.accord.test');
-    await signInThroughPage(sales, base, 'sales@demo.accord.test');
+    const leader = await (await env.browser.newContext()).newPage();
+    const sales = await (await env.browser.newContext()).newPage();
+    await signInThroughPage(leader, env.base, 'leader@demo.accord.test');
+    await signInThroughPage(sales, env.base, 'sales@demo.accord.test');
     const href = await leader.locator('[data-testid=plan-link]').first().getAttribute('href');
     const planId = href!.split('/').pop()!;
 
-    await leader.goto(`${base}/plans/${planId}/scenarios`);
+    await leader.goto(`${env.base}/plans/${planId}/scenarios`);
     await leader.waitForSelector('[data-testid=scenario-create]');
     await leader.fill('[data-testid=scenario-create] input[name=name]', 'Raise prices');
     await leader.click('[data-testid=scenario-create] button[type=submit]');
@@ -146,7 +132,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     const scenarioId = await rowOf(leader, 'Raise prices').getAttribute('data-scenario-id');
 
     // Sales types one value into the scenario and another into the same cell of the live plan.
-    await sales.goto(`${base}/plans/${planId}/scenarios/${scenarioId}`);
+    await sales.goto(`${env.base}/plans/${planId}/scenarios/${scenarioId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     const editable = sales.locator('td[data-root=sales][data-editable=true]').nth(1);
@@ -156,7 +142,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.keyboard.type('11111');
     await sales.keyboard.press('Enter');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('11111');
-    await sales.goto(`${base}/plans/${planId}`);
+    await sales.goto(`${env.base}/plans/${planId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     await sales.locator(cell).click();
@@ -165,7 +151,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('22222');
 
     // Sales sees the three-way preview read-only.
-    await sales.goto(`${base}/plans/${planId}/scenarios/${scenarioId}/merge`);
+    await sales.goto(`${env.base}/plans/${planId}/scenarios/${scenarioId}/merge`);
     await sales.waitForSelector('[data-testid=merge-table]', WAIT);
     expect(await sales.locator('[data-testid=merge-readonly]').count()).toBe(1);
     expect(await sales.locator('[data-testid=merge-submit]').count()).toBe(0);
@@ -188,7 +174,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     expect(await result.textContent()).toContain("kept the plan's value in 1");
 
     // The live plan keeps its own value.
-    await sales.goto(`${base}/plans/${planId}`);
+    await sales.goto(`${env.base}/plans/${planId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('22222');
   });

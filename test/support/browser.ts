@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { makeDataDir, startServer, type ServerProcess } from './server-process.ts';
 
 /** Debian's Chromium (or CHROMIUM_PATH); `./run test` installs it when missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,4 +43,23 @@ export async function signInThroughPage(page: Page, baseUrl: string, email: stri
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-testid=plan-link]');
+}
+
+/**
+ * Starts a server (demo users, its own data directory, a fixed free port) and Chromium for one
+ * describe block, and stops both after it. Read the fields inside tests, once the hooks have run.
+ */
+export function serverAndBrowser(): { readonly server: ServerProcess; readonly browser: Browser; readonly base: string } {
+  const env = {} as { server: ServerProcess; browser: Browser; base: string };
+  beforeAll(async () => {
+    const port = await freePort();
+    env.server = await startServer({ dataDir: makeDataDir(), port });
+    env.base = `http://localhost:${port}`;
+    env.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
