@@ -129,6 +129,8 @@ export class BaselineService {
   }
 
   async #run(planId: string, state: JobState): Promise<void> {
+    // Let the request that started the job (an import, say) send its answer first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const room = await this.#sync.room(planId);
     const meta = getMeta(room.doc);
     const inputs = this.#readSeries(room.doc, meta);

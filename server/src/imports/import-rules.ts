@@ -47,11 +47,17 @@ const ACTUAL_ROOTS = { sales: 'actuals', production: 'actualProduction', invento
   ValueRoot
 >;
 
+type QuantityField = keyof typeof ACTUAL_ROOTS;
+const QUANTITY_FIELDS = Object.keys(ACTUAL_ROOTS) as QuantityField[];
+
 interface RowReader {
   row: number;
   has(field: string): boolean;
   raw(field: string): RawCell;
-  /** Parses a field, recording a refusal against its column; undefined when refused. */
+  /**
+   * Parses a field, recording a refusal against its column; undefined when refused. Pass a parser
+   * defined once (not a new closure per row): results for repeated text are remembered per parser.
+   */
   take<T>(field: string, parse: (cell: RawCell) => Parsed<T>): T | undefined;
 }
 
@@ -61,42 +67,84 @@ interface RowReader {
  */
 export function planImport(kind: ImportKind, table: Table, columns: ColumnMap, context: PlanContext): ImportPlan {
   const plan: ImportPlan = { cells: [], entities: [], errors: [], rejectedRows: 0, preview: [] };
-  const headerOf = (field: string) => {
-    const index = columns.get(field);
-    return index === undefined ? field : table.headers[index] || `column ${index + 1}`;
-  };
+  const reader = new TableRowReader(table, columns, plan);
+  const refuse = (field: string | null, reason: string) => reader.refuse(field, reason);
   const rule = RULES[kind];
   const state = rule.start();
   for (const { row, cells } of table.rows) {
-    let rowFailed = false;
-    const reader: RowReader = {
-      row,
-      has: (field) => {
-        const index = columns.get(field);
-        return index !== undefined && !isBlank(cells[index] ?? null);
-      },
-      raw: (field) => {
-        const index = columns.get(field);
-        return index === undefined ? null : (cells[index] ?? null);
-      },
-      take(field, parse) {
-        const parsed = parse(this.raw(field));
-        if (parsed.ok) return parsed.value;
-        plan.errors.push({ row, column: headerOf(field), reason: parsed.reason });
-        rowFailed = true;
-        return undefined;
-      },
-    };
-    const refuse = (field: string | null, reason: string) => {
-      plan.errors.push({ row, column: field === null ? null : headerOf(field), reason });
-      rowFailed = true;
-    };
+    reader.moveTo(row, cells);
     const interpreted = rule.row(reader, refuse, context, state, plan);
-    if (rowFailed) plan.rejectedRows++;
-    if (plan.preview.length < PREVIEW_ROWS) plan.preview.push({ row, ...interpreted, ...(rowFailed ? { refused: 'yes' } : {}) });
+    if (reader.failed) plan.rejectedRows++;
+    if (plan.preview.length < PREVIEW_ROWS) plan.preview.push({ row, ...interpreted, ...(reader.failed ? { refused: 'yes' } : {}) });
   }
   return plan;
 }
+
+// Ids and months repeat on every row (2,000 SKUs over 100,000 rows), so their parses are kept;
+// quantities mostly differ, so the memo stops growing at this size and costs one lookup a cell.
+const MAX_MEMO_ENTRIES = 20_000;
+
+/** Reads the cells of one row after another; parses of repeated text are remembered per parser. */
+class TableRowReader implements RowReader {
+  row = 0;
+  failed = false;
+  #cells: RawCell[] = [];
+  readonly #columns: ColumnMap;
+  readonly #headers: string[];
+  readonly #plan: ImportPlan;
+  readonly #memo = new Map<(cell: RawCell) => Parsed<unknown>, Map<string, Parsed<unknown>>>();
+
+  constructor(table: Table, columns: ColumnMap, plan: ImportPlan) {
+    this.#headers = table.headers;
+    this.#columns = columns;
+    this.#plan = plan;
+  }
+
+  moveTo(row: number, cells: RawCell[]): void {
+    this.row = row;
+    this.#cells = cells;
+    this.failed = false;
+  }
+
+  has(field: string): boolean {
+    return !isBlank(this.raw(field));
+  }
+
+  raw(field: string): RawCell {
+    const index = this.#columns.get(field);
+    return index === undefined ? null : (this.#cells[index] ?? null);
+  }
+
+  take<T>(field: string, parse: (cell: RawCell) => Parsed<T>): T | undefined {
+    const cell = this.raw(field);
+    let parsed: Parsed<T>;
+    if (typeof cell === 'string') {
+      let memo = this.#memo.get(parse);
+      if (!memo) this.#memo.set(parse, (memo = new Map()));
+      const known = memo.get(cell) as Parsed<T> | undefined;
+      parsed = known ?? parse(cell);
+      if (!known && memo.size < MAX_MEMO_ENTRIES) memo.set(cell, parsed);
+    } else parsed = parse(cell);
+    if (parsed.ok) return parsed.value;
+    this.refuse(field, parsed.reason);
+    return undefined;
+  }
+
+  refuse(field: string | null, reason: string): void {
+    this.#plan.errors.push({ row: this.row, column: field === null ? null : this.#headerOf(field), reason });
+    this.failed = true;
+  }
+
+  #headerOf(field: string): string {
+    const index = this.#columns.get(field);
+    return index === undefined ? field : this.#headers[index] || `column ${index + 1}`;
+  }
+}
+
+/** Month or ISO week parsers with a stable identity (the reader remembers parses per parser). */
+const parseMonthCell = (cell: RawCell) => parseMonth(cell);
+const parseWeekCell = (cell: RawCell) => parseMonth(cell, { weekly: true });
+const bucketParser = (context: PlanContext) => (context.bucket === 'week' ? parseWeekCell : parseMonthCell);
 
 type Refuse = (field: string | null, reason: string) => void;
 interface Rule<S> {
@@ -120,25 +168,27 @@ const actualsRule: Rule<Map<string, number>> = {
       refuse('product', `unknown SKU "${product}": import it as a product first`);
     let bucket: string | undefined;
     if (!reader.has('month')) refuse('month', 'no month');
-    else bucket = reader.take('month', (cell) => parseMonth(cell, { weekly: context.bucket === 'week' }));
+    else bucket = reader.take('month', bucketParser(context));
     if (bucket !== undefined && bucket >= context.horizonStart) {
       refuse('month', `${bucket} is in the planning horizon (it starts ${context.horizonStart}); actuals are for past buckets`);
     }
-    const quantities: Partial<Record<keyof typeof ACTUAL_ROOTS, number>> = {};
-    for (const field of Object.keys(ACTUAL_ROOTS) as (keyof typeof ACTUAL_ROOTS)[]) {
+    const quantities: Partial<Record<QuantityField, number>> = {};
+    let anyQuantity = false;
+    for (const field of QUANTITY_FIELDS) {
       if (!reader.has(field)) continue;
+      anyQuantity = true;
       const value = reader.take(field, parseQuantity);
       if (value !== undefined) quantities[field] = value;
     }
-    const anyQuantityColumn = ['sales', 'production', 'inventory'].some((f) => reader.has(f));
-    if (!anyQuantityColumn) refuse(null, 'no quantity: fill in sales, production or inventory');
+    if (!anyQuantity) refuse(null, 'no quantity: fill in sales, production or inventory');
     if (product !== undefined && bucket !== undefined) {
       const key = cellKey(product, bucket);
       const first = seen.get(key);
       if (first !== undefined) refuse('month', `duplicate: ${product} ${bucket} is also on row ${first}`);
       else seen.set(key, reader.row);
-      for (const [field, value] of Object.entries(quantities)) {
-        plan.cells.push({ root: ACTUAL_ROOTS[field as keyof typeof ACTUAL_ROOTS], key, value });
+      for (const field of QUANTITY_FIELDS) {
+        const value = quantities[field];
+        if (value !== undefined) plan.cells.push({ root: ACTUAL_ROOTS[field], key, value });
       }
     }
     return {
@@ -158,7 +208,7 @@ const valueRule = (root: 'prices' | 'costs', field: 'price' | 'cost'): Rule<Map<
     const product = requiredId(reader, refuse, 'product', 'product (SKU)');
     if (product !== undefined && !context.products.has(product)) refuse('product', `unknown SKU "${product}"`);
     let bucket: string | undefined;
-    if (reader.has('month')) bucket = reader.take('month', (cell) => parseMonth(cell, { weekly: context.bucket === 'week' }));
+    if (reader.has('month')) bucket = reader.take('month', bucketParser(context));
     let value: number | undefined;
     if (!reader.has(field)) refuse(field, `no ${field}`);
     else value = reader.take(field, parseQuantity);

@@ -70,15 +70,26 @@ export const SERVER_ORIGIN = Symbol('server');
  * A loaded plan document and its sockets. Every message of every socket goes through one queue,
  * so updates are checked, stored and applied in the order they arrived, and an update is
  * committed to the database before anyone (the sender included) can see it.
+ *
+ * The room holds two documents in the same state: the live one everybody reads, and the guard's
+ * staging copy where a change is tried first. A client's update is judged on the copy, stored,
+ * then applied to the live document. A server change is made on the copy, stored, and then the
+ * two swap roles: the changed copy goes live at once and the old live document catches up later,
+ * in the queue, so a bulk change (an import, a baseline) is decoded and integrated once before
+ * its caller hears back, not twice.
  */
 export class PlanRoom {
   readonly documentId: string;
-  readonly doc = new Y.Doc();
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  #live = new Y.Doc();
+  // Presence does not belong to the plan document (which is replaced when a server change goes
+  // live), so the awareness instance gets a document of its own for its client id.
+  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly connections = new Set<Connection>();
   // The guard's copy of the live document, built on first need: a document opened only to be read
   // (most joins, every cold load) never pays for a second copy.
   #stagingDoc: Y.Doc | undefined;
+  // Stored updates the staging copy has not applied yet (it was the live document before a swap).
+  #stagingBehind: Uint8Array[] = [];
   readonly #store: DocumentRepository;
   readonly #log: Logger;
   #queue: Promise<void> = Promise.resolve();
@@ -94,10 +105,9 @@ export class PlanRoom {
     this.#store = store;
     this.#log = log;
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array) => {
-      this.#fullStateCache = undefined;
-      this.#broadcast(encodeUpdate(update));
-    });
+    // Every change is broadcast as the update bytes the room already holds: no 'update' listener
+    // on the live document, so Yjs never re-encodes what it has just decoded.
+    this.#live.on('afterTransaction', this.#forgetFullState);
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
       if (origin && typeof origin === 'object' && 'clientIds' in origin) {
@@ -108,6 +118,15 @@ export class PlanRoom {
       this.#broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
     });
   }
+
+  /** The live plan document. Read it between awaits: a server change replaces it with its staging copy. */
+  get doc(): Y.Doc {
+    return this.#live;
+  }
+
+  readonly #forgetFullState = (): void => {
+    this.#fullStateCache = undefined;
+  };
 
   /** Loads a document completely (state, then the update log) before anyone can sync with it. */
   static async load(documentId: string, store: DocumentRepository, log: Logger): Promise<PlanRoom> {
@@ -184,7 +203,7 @@ export class PlanRoom {
     const userId = options.userId ?? null;
     await this.#enqueueAndWait(async () => {
       // The staging copy mirrors the live document, so the change is made there (no copy of the
-      // document per change), stored, and only then applied to the live document and broadcast.
+      // document per change), stored, and only then made live and broadcast.
       const staging = this.#staging();
       const changedCells: { root: string; key: string }[] = [];
       const collect = (tr: Y.Transaction) => {
@@ -224,9 +243,27 @@ export class PlanRoom {
         this.#rebuildStaging();
         throw e;
       }
-      Y.applyUpdate(this.doc, update, SERVER_ORIGIN);
+      this.#swapLive(update);
+      this.#broadcast(encodeUpdate(update));
       await this.#compactIfDue();
     });
+    // The old live document applies the change after the caller has its answer.
+    this.#enqueue(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.#closed && this.#stagingBehind.length > 0) this.#staging();
+    });
+  }
+
+  /** Makes the staging copy (holding the stored `update`) live; the old live document becomes the copy. */
+  #swapLive(update: Uint8Array): void {
+    const previous = this.#live;
+    const next = this.#stagingDoc!;
+    previous.off('afterTransaction', this.#forgetFullState);
+    next.on('afterTransaction', this.#forgetFullState);
+    this.#live = next;
+    this.#stagingDoc = previous;
+    this.#stagingBehind.push(update);
+    this.#fullStateCache = undefined;
   }
 
   /** Closes every socket (e.g. on shutdown) and stops accepting messages. */
@@ -247,7 +284,8 @@ export class PlanRoom {
   destroy(): void {
     this.#closed = true;
     this.awareness.destroy();
-    this.doc.destroy();
+    this.awareness.doc.destroy();
+    this.#live.destroy();
     this.#stagingDoc?.destroy();
   }
 
@@ -307,9 +345,15 @@ export class PlanRoom {
       this.#close(conn, CloseCode.storageFailed, 'the server could not store your change; reconnecting will resend it');
       return;
     }
-    Y.applyUpdate(this.doc, update, conn);
+    this.#applyLive(update, conn);
     if (verdict.roots.includes('comments')) this.onCommentsChanged?.(this);
     await this.#compactIfDue();
+  }
+
+  /** Applies a stored update to the live document and sends those same bytes to every socket. */
+  #applyLive(update: Uint8Array, origin: unknown): void {
+    Y.applyUpdate(this.doc, update, origin);
+    this.#broadcast(encodeUpdate(update));
   }
 
   #handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -340,9 +384,20 @@ export class PlanRoom {
     this.#updatesSinceCompaction++;
   }
 
-  /** The staging copy, made from the cached full state when there is one (no extra encode). */
+  /**
+   * The staging copy, brought up to date with the live document: made from the cached full state
+   * when there is none (no extra encode), or given the stored updates it lacks since a swap.
+   */
   #staging(): Y.Doc {
-    this.#stagingDoc ??= cloneDoc(this.doc, this.#fullStateCache);
+    if (this.#stagingDoc === undefined) {
+      this.#stagingBehind = [];
+      this.#stagingDoc = cloneDoc(this.#live, this.#fullStateCache);
+    } else if (this.#stagingBehind.length > 0) {
+      const behind = this.#stagingBehind;
+      this.#stagingBehind = [];
+      const staging = this.#stagingDoc;
+      Y.transact(staging, () => behind.forEach((update) => Y.applyUpdate(staging, update)), SERVER_ORIGIN);
+    }
     return this.#stagingDoc;
   }
 
@@ -350,6 +405,7 @@ export class PlanRoom {
   #rebuildStaging(): void {
     this.#stagingDoc?.destroy();
     this.#stagingDoc = undefined;
+    this.#stagingBehind = [];
   }
 
   async #compactIfDue(): Promise<void> {

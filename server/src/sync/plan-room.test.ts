@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type { WebSocket } from 'ws';
+import { migrateToLatest, openDatabase, type Db } from '../db/database.ts';
+import { createLogger } from '../logger.ts';
+import { UserRepository } from '../users/user.repository.ts';
+import { DocumentRepository } from './document.repository.ts';
+import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
+import { decodeClientMessage, encodeAwareness, encodeUpdate } from './protocol.ts';
+
+/** A socket stand-in: records what the room sends and lets the test deliver frames. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  readonly sent: Uint8Array[] = [];
+  readonly closes: number[] = [];
+  send(data: Uint8Array, callback: (err?: Error) => void): void {
+    this.sent.push(data);
+    callback();
+  }
+  close(code: number): void {
+    this.closes.push(code);
+    this.readyState = 3;
+  }
+  deliver(frame: Uint8Array): void {
+    this.emit('message', Buffer.from(frame), true);
+  }
+  /** The document updates among what was sent (sync step 2 and update messages). */
+  updates(): Uint8Array[] {
+    return this.sent.map((frame) => decodeClientMessage(frame)).flatMap((m) => (m.type === 'update' ? [m.update] : []));
+  }
+}
+
+const log = createLogger('silent');
+
+describe('PlanRoom', () => {
+  let db: Db;
+  let store: DocumentRepository;
+  beforeEach(async () => {
+    db = openDatabase(':memory:');
+    await migrateToLatest(db);
+    await new UserRepository(db).insertUser({
+      id: 'u1',
+      email: 'a@b.c',
+      name: 'A',
+      password_hash: 'x',
+      created_at: new Date().toISOString(),
+    });
+    store = new DocumentRepository(db);
+  });
+  afterEach(() => db.destroy());
+
+  function connect(room: PlanRoom): { socket: FakeSocket; client: Y.Doc } {
+    const socket = new FakeSocket();
+    const conn: Connection = {
+      ws: socket as unknown as WebSocket,
+      userId: 'u1',
+      role: 'sales',
+      credential: { type: 'session', id: 's1' },
+      log,
+      clientIds: new Set(),
+      rate: new TokenBucket(1_000, 1_000),
+    };
+    room.connect(conn);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
+    return { socket, client };
+  }
+
+  /** A client's edit of a cell, as the update bytes it would send. */
+  function clientEdit(client: Y.Doc, root: string, key: string, value: number): Uint8Array {
+    const before = Y.encodeStateVector(client);
+    client.getMap(root).set(key, value);
+    return Y.encodeStateAsUpdate(client, before);
+  }
+
+  it('makes a server change live, stored and broadcast, then judges client edits that build on it', async () => {
+    const room = await PlanRoom.load('doc-1', store, log);
+    const { socket, client } = connect(room);
+    const previousLive = room.doc;
+    await room.applyServerChange((doc) => {
+      for (let i = 0; i < 50; i++) doc.getMap('sales').set(`p${i}|2031-01`, i);
+    });
+    // The changed copy went live; the sockets got the very bytes that were stored.
+    expect(room.doc).not.toBe(previousLive);
+    expect(room.doc.getMap('sales').get('p7|2031-01')).toBe(7);
+    const broadcast = socket.updates();
+    expect(broadcast).toHaveLength(1);
+    const stored = await store.load('doc-1');
+    expect(stored.updates.map((u) => [...u.data])).toEqual([[...broadcast[0]!]]);
+
+    // The client overwrites a cell the server just wrote: its item's origin is the server's item,
+    // so the guard's copy (the old live document) must have caught up to accept it.
+    Y.applyUpdate(client, broadcast[0]!);
+    socket.deliver(encodeUpdate(clientEdit(client, 'sales', 'p7|2031-01', 700)));
+    await room.flush();
+    expect(socket.closes).toEqual([]);
+    expect(room.doc.getMap('sales').get('p7|2031-01')).toBe(700);
+
+    // A second server change, made on the caught-up copy, keeps both edits.
+    await room.applyServerChange((doc) => doc.getMap('sales').set('p8|2031-01', 800));
+    await room.flush();
+    expect(room.doc.getMap('sales').toJSON()).toMatchObject({ 'p7|2031-01': 700, 'p8|2031-01': 800, 'p9|2031-01': 9 });
+
+    // What is stored loads back to exactly the live state.
+    const reloaded = await PlanRoom.load('doc-1', store, log);
+    expect(reloaded.doc.getMap('sales').toJSON()).toEqual(room.doc.getMap('sales').toJSON());
+    expect(Y.encodeStateVector(reloaded.doc)).toEqual(Y.encodeStateVector(room.doc));
+    room.destroy();
+    reloaded.destroy();
+  });
+
+  it('leaves the live document untouched when a server change throws halfway', async () => {
+    const room = await PlanRoom.load('doc-2', store, log);
+    const { socket } = connect(room);
+    await room.applyServerChange((doc) => doc.getMap('sales').set('a|2031-01', 1));
+    await expect(
+      room.applyServerChange((doc) => {
+        doc.getMap('sales').set('b|2031-01', 2);
+        throw new Error('validation failed');
+      }),
+    ).rejects.toThrow('validation failed');
+    expect(room.doc.getMap('sales').get('b|2031-01')).toBeUndefined();
+    expect(socket.updates()).toHaveLength(1);
+    expect((await store.load('doc-2')).updates).toHaveLength(1);
+    // The room carries on: the next change and a client edit both land.
+    await room.applyServerChange((doc) => doc.getMap('sales').set('c|2031-01', 3));
+    const { socket: second, client } = connect(room);
+    second.deliver(encodeUpdate(clientEdit(client, 'sales', 'a|2031-01', 10)));
+    await room.flush();
+    expect(second.closes).toEqual([]);
+    expect(room.doc.getMap('sales').toJSON()).toEqual({ 'a|2031-01': 10, 'c|2031-01': 3 });
+    room.destroy();
+  });
+
+  it('keeps presence working after the first live document is replaced and destroyed', async () => {
+    const room = await PlanRoom.load('doc-3', store, log);
+    const first = room.doc;
+    await room.applyServerChange((doc) => doc.getMap('sales').set('a|2031-01', 1));
+    await room.flush();
+    // A refused update destroys the guard's copy, which is the first live document by now.
+    const { socket: refused, client } = connect(room);
+    refused.deliver(encodeUpdate(clientEdit(client, 'finance', 'x', 1)));
+    await room.flush();
+    expect(refused.closes).toHaveLength(1);
+    expect(first.isDestroyed).toBe(true);
+    // Presence still flows from one socket to another.
+    const { socket: watcher } = connect(room);
+    const { socket: speaker } = connect(room);
+    const presence = new awarenessProtocol.Awareness(new Y.Doc());
+    presence.setLocalState({ user: { id: 'u1', role: 'sales' }, cell: 'a|2031-01' });
+    speaker.deliver(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(presence, [presence.clientID])));
+    await room.flush();
+    const received = watcher.sent.map((frame) => decodeClientMessage(frame)).filter((m) => m.type === 'awareness');
+    expect(received).toHaveLength(1);
+    expect(room.awareness.getStates().get(presence.clientID)).toMatchObject({ cell: 'a|2031-01' });
+    presence.destroy();
+    room.destroy();
+  });
+});
