@@ -44,9 +44,9 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
   };
   const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
-  it('ships the demo with a baseline snapshot, stage owners and decisions, one of them overdue', async () => {
+  it('ships the demo with six monthly consensus snapshots (the latest is the baseline), stage owners and decisions, one of them overdue', async () => {
     const snapshots = await api<SnapshotListResponse>('viewer', 'GET', `/plans/${planId}/snapshots`);
-    expect(snapshots.body.snapshots).toHaveLength(1);
+    expect(snapshots.body.snapshots).toHaveLength(6);
     expect(snapshots.body.baselineSnapshotId).toBe(snapshots.body.snapshots[0]!.id);
     const decisions = await api<DecisionListResponse>('viewer', 'GET', `/plans/${planId}/decisions`);
     expect(decisions.body.decisions.length).toBeGreaterThanOrEqual(3);
@@ -172,7 +172,7 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
 
     const verified = await runCli(server.dataDir, ['verify-snapshots']);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/All 2 snapshots verified/);
+    expect(verified.stdout).toMatch(/All 7 snapshots verified/);
 
     const db = new Database(path.join(server.dataDir, 'accord.sqlite'));
     expect(() => db.prepare("update snapshots set name = 'rewritten'").run()).toThrow(/snapshots are immutable/);

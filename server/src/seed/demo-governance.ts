@@ -1,32 +1,71 @@
 import * as Y from 'yjs';
-import { addMonths, monthRange } from '@accord/plan-calc';
-import { writePlanData } from '@accord/plan-model';
+import { monthRange, type Cells } from '@accord/plan-calc';
+import { valueMap, writePlanData } from '@accord/plan-model';
+import type { SnapshotView } from '@accord/protocol';
 import type { Services } from '../services.ts';
+import { demoCycles } from './demo-cycles.ts';
 import { generateDemoPlan } from './demo-plan.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+// The last cycle was locked 26 days ago, each one before it a month earlier.
+const LAST_LOCK_DAYS_AGO = 26;
+const DAYS_PER_CYCLE = 30;
 
 /**
- * Gives the demo plan a past: last cycle's locked consensus as the comparison baseline, owners and
- * due dates for this cycle's stages, and a few decisions (one overdue), so compare and the
- * decision log mean something from the first start.
+ * Replays the demo's tracked cycles through the paths real edits take: each cycle's overrides
+ * are stored as server changes made by the sales planner and the leader (so the cell history
+ * names them, as for their own edits), and each finished cycle locks its consensus into the
+ * snapshot chain. Returns the last snapshot locked.
+ */
+async function replayTrackedCycles(
+  services: Services,
+  planId: string,
+  horizonStart: string,
+  now: Date,
+  people: { sales: string; leader: string },
+): Promise<SnapshotView> {
+  const room = await services.sync.room(planId);
+  const setCells = (root: 'sales' | 'consensus', cells: Cells, userId: string) =>
+    room.applyServerChange(
+      (doc) => {
+        const map = valueMap(doc, root);
+        for (const [key, value] of Object.entries(cells)) map.set(key, value);
+      },
+      { userId },
+    );
+  const cycles = demoCycles(generateDemoPlan(horizonStart));
+  const lockedCycles = cycles.filter((c) => c.locked).length;
+  let lastLocked: SnapshotView | undefined;
+  for (const [index, past] of cycles.entries()) {
+    await setCells('sales', past.salesEdits, people.sales);
+    await setCells('consensus', past.consensusEdits, people.leader);
+    if (!past.locked) continue;
+    const doc = new Y.Doc();
+    writePlanData(doc, past.locked);
+    const daysAgo = LAST_LOCK_DAYS_AGO + (lockedCycles - 1 - index) * DAYS_PER_CYCLE;
+    lastLocked = await services.snapshots.lock(people.leader, planId, `Consensus ${past.cycle}`, {
+      state: Y.encodeStateAsUpdate(doc),
+      lockedAt: new Date(now.getTime() - daysAgo * DAY_MS).toISOString(),
+    });
+    doc.destroy();
+  }
+  if (!lastLocked) throw new Error('the demo has no locked cycle');
+  return lastLocked;
+}
+
+/**
+ * Gives the demo plan a past: the overrides and locked consensus of its last monthly cycles (the
+ * last one the comparison baseline), owners and due dates for this cycle's stages, and a few
+ * decisions (one overdue), so accuracy by layer and lag, compare and the decision log mean
+ * something from the first start.
  */
 export async function seedDemoGovernance(services: Services, planId: string, horizonStart: string, now: Date): Promise<void> {
-  const { admin, snapshots, decisions, cycle } = services;
+  const { admin, decisions, cycle } = services;
   const user = async (role: string) => (await admin.getUserByEmail(`${role}@demo.accord.test`)).id;
   const leader = await user('leader');
 
-  const previousCycle = addMonths(horizonStart, -1);
-  const previous = generateDemoPlan(previousCycle);
-  previous.meta.cycleStage = 'locked';
-  previous.meta.name = `S&OP ${previousCycle}`;
-  const doc = new Y.Doc();
-  writePlanData(doc, previous);
-  const snapshot = await snapshots.lock(leader, planId, `Consensus ${previousCycle}`, {
-    state: Y.encodeStateAsUpdate(doc),
-    lockedAt: new Date(now.getTime() - 26 * DAY_MS).toISOString(),
-  });
+  const snapshot = await replayTrackedCycles(services, planId, horizonStart, now, { sales: await user('sales'), leader });
   await services.governance.setBaseline(planId, snapshot.id);
 
   const owners = { 'demand-review': 'sales', 'supply-review': 'operations', 'pre-sop': 'finance', executive: 'leader' } as const;
@@ -66,6 +105,6 @@ export async function seedDemoGovernance(services: Services, planId: string, hor
       status: 'open',
       links: { cells: [] },
     },
-    { allowPastDue: true, decidedAt: new Date(now.getTime() - 26 * DAY_MS).toISOString() },
+    { allowPastDue: true, decidedAt: new Date(now.getTime() - LAST_LOCK_DAYS_AGO * DAY_MS).toISOString() },
   );
 }

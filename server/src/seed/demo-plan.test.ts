@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cellKey, monthRange, addMonths } from '@accord/plan-calc';
-import { generateDemoPlan } from './demo-plan.ts';
+import { addMonths, cellKey, monthRange, resolveDemand } from '@accord/plan-calc';
+import { forecastValueAdded, layerAccuracy, type ScoredPoint } from '../kpi/kpi.ts';
+import { FORECAST_HISTORY_MONTHS, generateDemoPlan } from './demo-plan.ts';
 
 describe('demo plan', () => {
   const plan = generateDemoPlan('2027-01');
@@ -47,5 +48,67 @@ describe('demo plan layers', () => {
   it('fills every value root, so every layer of the maths has data', () => {
     const plan = generateDemoPlan('2027-01');
     for (const [root, cells] of Object.entries(plan.cells)) expect(Object.keys(cells).length, root).toBeGreaterThan(0);
+  });
+});
+
+describe('demo plan history layers', () => {
+  const plan = generateDemoPlan('2027-01');
+  const products = Object.values(plan.products);
+  const history = monthRange(addMonths('2027-01', -24), 24);
+  const forecastMonths = history.slice(-FORECAST_HISTORY_MONTHS);
+  /** Each layer's forecasts of a family over the history months that keep them, scored against the actuals. */
+  const accuracy = (familyId: string) => {
+    const points = { statistical: [] as ScoredPoint[], sales: [] as ScoredPoint[], consensus: [] as ScoredPoint[] };
+    for (const p of products.filter((x) => x.familyId === familyId)) {
+      for (const month of forecastMonths) {
+        const key = cellKey(p.id, month);
+        const c = plan.cells;
+        const actual = c.actuals[key]!;
+        points.statistical.push({ actual, forecast: c.statistical[key]!, scale: null });
+        points.sales.push({
+          actual,
+          forecast: resolveDemand(undefined, c.sales[key], c.statistical[key], c.marketing[key]).value,
+          scale: null,
+        });
+        points.consensus.push({
+          actual,
+          forecast: resolveDemand(c.consensus[key], c.sales[key], c.statistical[key], c.marketing[key]).value,
+          scale: null,
+        });
+      }
+    }
+    return {
+      statistical: layerAccuracy(points.statistical),
+      sales: layerAccuracy(points.sales),
+      consensus: layerAccuracy(points.consensus),
+    };
+  };
+
+  it('keeps the last year of forecasts: a baseline for every product, overrides and consensus on some', () => {
+    for (const p of products) {
+      for (const month of history)
+        expect(plan.cells.statistical[cellKey(p.id, month)] !== undefined, `${p.id} ${month}`).toBe(forecastMonths.includes(month));
+    }
+    const inHistory = (cells: Record<string, number>) => Object.keys(cells).filter((key) => key.slice(-7) < '2027-01');
+    const managedBySales = new Set(Object.keys(plan.cells.sales).map((key) => key.split('|')[0]));
+    expect(inHistory(plan.cells.sales).length).toBeGreaterThan(20);
+    for (const key of inHistory(plan.cells.sales)) expect(managedBySales.has(key.split('|')[0]), key).toBe(true);
+    expect(inHistory(plan.cells.consensus).length).toBeGreaterThan(5);
+  });
+
+  it('scores the way real teams do: sales add value on energy and lose it on juices, where the consensus wins it back', () => {
+    const energy = accuracy('energy');
+    const juices = accuracy('juices');
+    expect(forecastValueAdded(energy.statistical.wmape, energy.sales.wmape)).toBeGreaterThan(1);
+    expect(forecastValueAdded(juices.statistical.wmape, juices.sales.wmape)).toBeLessThan(-0.5);
+    expect(forecastValueAdded(juices.sales.wmape, juices.consensus.wmape)).toBeGreaterThan(0.5);
+    // The baseline runs low on the growing energy range, enough for the panel to flag its tracking
+    // signal (bias is actual − forecast), and sales run high on juices.
+    expect(energy.statistical.bias!).toBeGreaterThan(0);
+    expect(energy.statistical.trackingSignal!).toBeGreaterThan(4);
+    expect(juices.sales.bias!).toBeLessThan(0);
+    for (const family of Object.keys(plan.families)) {
+      for (const layer of Object.values(accuracy(family))) expect(layer.wmape, family).not.toBeNull();
+    }
   });
 });

@@ -1,16 +1,5 @@
 import { addMonths, cellKey, emptyCells, monthRange, type Month, type PlanData } from '@accord/plan-calc';
-
-/** A small deterministic PRNG (mulberry32), so the demo plan is the same on every machine. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom, gaussian, keyedRandom, roundToTens } from './demo-random.ts';
 
 interface FamilySpec {
   id: string;
@@ -29,6 +18,13 @@ interface FamilySpec {
   safetyStockDays: number;
   /** Share of months with any demand; below 1 makes the family intermittent. */
   occurrence: number;
+  /** Relative error of the past statistical baseline against the actuals: mean (negative = too low) and spread. */
+  baselineError: { mean: number; spread: number };
+  /**
+   * How sales overrode the baseline in the past: the share of its error they corrected (what they
+   * knew that the model did not) and the uplift they added on top of it (optimism).
+   */
+  salesJudgement: { skill: number; optimism: number };
 }
 
 const FAMILIES: FamilySpec[] = [
@@ -44,6 +40,8 @@ const FAMILIES: FamilySpec[] = [
     peakMonth: 7,
     pricePerCase: [6.5, 9],
     occurrence: 1,
+    baselineError: { mean: 0, spread: 0.13 },
+    salesJudgement: { skill: 0.35, optimism: 0.02 },
     skus: [
       'Alpine Sparkling 0.5 L',
       'Alpine Sparkling 1 L',
@@ -67,6 +65,9 @@ const FAMILIES: FamilySpec[] = [
     peakMonth: 1,
     pricePerCase: [11, 16],
     occurrence: 1,
+    // A stable range the model reads well; sales keep asking for more than the market takes.
+    baselineError: { mean: 0, spread: 0.08 },
+    salesJudgement: { skill: 0, optimism: 0.18 },
     skus: [
       'Orange Juice 1 L',
       'Orange Juice 0.25 L',
@@ -90,6 +91,9 @@ const FAMILIES: FamilySpec[] = [
     peakMonth: 6,
     pricePerCase: [18, 24],
     occurrence: 1,
+    // The damped trend falls behind a range growing 22 % a year; sales know the new listings.
+    baselineError: { mean: -0.09, spread: 0.09 },
+    salesJudgement: { skill: 0.7, optimism: 0 },
     skus: [
       'Volt Original 0.25 L',
       'Volt Sugarfree 0.25 L',
@@ -112,6 +116,9 @@ const FAMILIES: FamilySpec[] = [
     peakMonth: 12,
     pricePerCase: [28, 45],
     occurrence: 0.35,
+    // Unused: intermittent items are forecast at their trailing rate and never overridden.
+    baselineError: { mean: 0, spread: 0 },
+    salesJudgement: { skill: 0, optimism: 0 },
     skus: ['Winter Spice Gift Box', 'Summer Party Pack', 'Premium Glass Set', 'Advent Sampler', 'Corporate Gift Crate'],
   },
 ];
@@ -122,8 +129,18 @@ const RESOURCES = [
   { id: 'canning', name: 'Canning line', casesPerHour: 520 },
 ] as const;
 
+/** The seed of the demo every server starts with. */
+export const DEMO_SEED = 2026;
 const HISTORY_MONTHS = 24;
 const HORIZON_MONTHS = 18;
+/** History months that keep their demand layers: the plan has been through a year of monthly cycles. */
+export const FORECAST_HISTORY_MONTHS = 12;
+// Spread of what sales add beyond their skill and optimism: no two overrides are alike.
+const SALES_NOISE = 0.05;
+// Sales asking for more than this over the baseline gets the leader's attention…
+const CONSENSUS_UPLIFT_THRESHOLD = 1.05;
+// …who agrees on a figure closer to the baseline, taking back this share of the uplift.
+const CONSENSUS_PULLBACK = 0.6;
 
 function seasonFactor(spec: FamilySpec, month: Month): number {
   const calendarMonth = Number(month.slice(5, 7));
@@ -159,17 +176,66 @@ function baseline(history: number[], horizon: Month[], historyMonths: Month[], i
   });
 }
 
+/** The demand layers a history month held when it left the horizon. */
+interface PastLayers {
+  statistical: number;
+  sales?: number;
+  consensus?: number;
+}
+
+/**
+ * The last forecast of each layer for one history month (index `t` of `history`), drawn around
+ * the actual so that each layer's accuracy follows the family spec: the baseline with the
+ * family's error (intermittent items: their trailing 12-month rate), the override of a product
+ * that sales manage, and the leader's consensus where sales asked for a clear uplift.
+ */
+function pastLayers(spec: FamilySpec, history: number[], t: number, overridden: boolean, random: () => number): PastLayers {
+  const actual = history[t]!;
+  if (spec.occurrence < 1) {
+    const trailingYear = history.slice(Math.max(0, t - 12), t);
+    return { statistical: Math.round(trailingYear.reduce((a, b) => a + b, 0) / Math.max(1, trailingYear.length)) };
+  }
+  const error = spec.baselineError;
+  const statistical = Math.max(0, Math.round(actual * (1 + error.mean + error.spread * gaussian(random))));
+  if (!overridden) return { statistical };
+  const { skill, optimism } = spec.salesJudgement;
+  const sales = roundToTens(statistical + skill * (actual - statistical) + statistical * (optimism + SALES_NOISE * gaussian(random)));
+  if (sales <= statistical * CONSENSUS_UPLIFT_THRESHOLD) return { statistical, sales };
+  return { statistical, sales, consensus: roundToTens(sales - CONSENSUS_PULLBACK * (sales - statistical)) };
+}
+
+/**
+ * Production planned for a month `monthsAhead` of the horizon start: the demand in batches of
+ * 50 cases; the first two months run a little lean so the projection shows where stock gets tight.
+ */
+export function plannedProduction(demand: number, monthsAhead: number): number {
+  return Math.ceil((demand * (monthsAhead < 2 ? 0.9 : 1.02)) / 50) * 50;
+}
+
+/** The budget (annual operating plan) of a family for a month, in currency: baseline revenue plus 3 %. */
+export function familyBudget(data: PlanData, familyId: string, month: Month): number {
+  let revenue = 0;
+  for (const product of Object.values(data.products)) {
+    if (product.familyId === familyId)
+      revenue += (data.cells.statistical[cellKey(product.id, month)] ?? 0) * (data.cells.prices[product.id] ?? 0);
+  }
+  return Math.round(revenue * 1.03);
+}
+
 /**
  * The demo plan: 28 SKUs in 4 families on 3 lines, 24 months of actuals with trend, seasonality
  * and intermittent items, and an 18-month horizon starting at `horizonStart` with a baseline,
  * some sales overrides and marketing uplifts, a production plan, capacity, prices, costs and
- * budget. Deterministic for a given `horizonStart` and `seed`.
+ * budget. Its last 12 history months keep the layers they had when they left the horizon
+ * (baseline, overrides, consensus), so forecast accuracy can be scored. Deterministic for a given
+ * `horizonStart` and `seed`.
  */
-export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
+export function generateDemoPlan(horizonStart: Month, seed = DEMO_SEED): PlanData {
   const random = createRandom(seed);
   const between = ([lo, hi]: [number, number]) => lo + (hi - lo) * random();
   const noise = (cv: number) => Math.max(0.2, 1 + cv * (random() + random() + random() - 1.5) * 2);
   const historyMonths = monthRange(addMonths(horizonStart, -HISTORY_MONTHS), HISTORY_MONTHS);
+  const forecastMonths = historyMonths.slice(-FORECAST_HISTORY_MONTHS);
   const horizon = monthRange(horizonStart, HORIZON_MONTHS);
   const cells = emptyCells();
   const data: PlanData = {
@@ -237,17 +303,22 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
         cells.statistical[key] = statistical[h]!;
         if (overridden && h < 6) cells.sales[key] = Math.round((statistical[h]! * (0.9 + 0.35 * random())) / 10) * 10;
       });
-      // Production: a level plan at the baseline in batches of 50 cases; the first months run a
-      // little lean so the projection shows where stock gets tight.
+      // Production: a level plan at the baseline or the sales override.
       horizon.forEach((month, h) => {
-        const demand = cells.sales[cellKey(id, month)] ?? statistical[h]!;
-        const lean = h < 2 ? 0.9 : 1.02;
-        const production = Math.ceil((demand * lean) / 50) * 50;
+        const production = plannedProduction(cells.sales[cellKey(id, month)] ?? statistical[h]!, h);
         cells.production[cellKey(id, month)] = production;
         const loadKey = cellKey(spec.resourceId, month);
         loadHours.set(loadKey, (loadHours.get(loadKey) ?? 0) + production * hoursPerUnit);
       });
       cells.inventory[id] = Math.round((statistical[0] ?? 0) * (intermittent ? 2 : 1.1));
+      // Each cell draws from a stream of its own, so the history layers leave the rest of the plan as it was.
+      forecastMonths.forEach((month, i) => {
+        const key = cellKey(id, month);
+        const layers = pastLayers(spec, history, HISTORY_MONTHS - FORECAST_HISTORY_MONTHS + i, overridden, keyedRandom(seed, key));
+        cells.statistical[key] = layers.statistical;
+        if (layers.sales !== undefined) cells.sales[key] = layers.sales;
+        if (layers.consensus !== undefined) cells.consensus[key] = layers.consensus;
+      });
     });
   });
 
@@ -262,6 +333,12 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
   // Finance runs a summer promotion price on the best seller; the bucket price overrides the list price.
   const promoMonth = horizon.find((m) => m.endsWith('-07'));
   if (promoMonth) cells.prices[cellKey('SPA-001', promoMonth)] = Math.round((cells.prices['SPA-001'] ?? 0) * 0.9 * 100) / 100;
+
+  // The leader has kept a 12 % safety margin on the best seller's summer months.
+  for (const month of forecastMonths.filter((m) => /-0[678]$/.test(m))) {
+    const key = cellKey('SPA-001', month);
+    cells.consensus[key] = roundToTens((cells.statistical[key] ?? 0) * 1.12);
+  }
 
   // Last cycle's consensus already agreed the next two months of two juices.
   for (const id of ['JUI-001', 'JUI-003']) {
@@ -278,15 +355,7 @@ export function generateDemoPlan(horizonStart: Month, seed = 2026): PlanData {
     for (const month of horizon) cells.capacity[cellKey(resource.id, month)] = capacity;
   }
 
-  // Budget (annual operating plan) per family and month, in currency: baseline revenue plus 3 %.
-  for (const spec of FAMILIES) {
-    for (const month of horizon) {
-      let revenue = 0;
-      for (const product of Object.values(data.products)) {
-        if (product.familyId === spec.id) revenue += (cells.statistical[cellKey(product.id, month)] ?? 0) * (cells.prices[product.id] ?? 0);
-      }
-      cells.budget[cellKey(spec.id, month)] = Math.round(revenue * 1.03);
-    }
-  }
+  // Budget (annual operating plan) per family and month.
+  for (const spec of FAMILIES) for (const month of horizon) cells.budget[cellKey(spec.id, month)] = familyBudget(data, spec.id, month);
   return data;
 }

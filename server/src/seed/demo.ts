@@ -2,6 +2,7 @@ import { addMonths, type Month } from '@accord/plan-calc';
 import type { Role } from '@accord/protocol';
 import type { AdminService } from '../admin/admin.service.ts';
 import { generatePassword } from '../auth/password.ts';
+import { withoutTrackedOverrides } from './demo-cycles.ts';
 import { generateDemoPlan } from './demo-plan.ts';
 
 /** The demo team: one person per role. */
@@ -25,8 +26,9 @@ export function nextMonth(now: Date): Month {
 }
 
 /**
- * Creates the demo workspace, its team and its plan. With `fixedPassword` every user's password
- * is `demo`; otherwise each gets a random one, returned to the caller and nowhere logged.
+ * Creates the demo workspace, its team and its plan as it was before the team's tracked cycles,
+ * which `seedDemoGovernance` then replays. With `fixedPassword` every user's password is `demo`;
+ * otherwise each gets a random one, returned to the caller and nowhere logged.
  */
 export async function seedDemo(
   admin: AdminService,
@@ -46,6 +48,6 @@ export async function seedDemo(
     credentials.push({ email: person.email, role: person.role, password });
   }
   const horizonStart = nextMonth(options.now);
-  const plan = await admin.createPlan('seed', workspace.id, generateDemoPlan(horizonStart));
+  const plan = await admin.createPlan('seed', workspace.id, withoutTrackedOverrides(generateDemoPlan(horizonStart)));
   return { workspaceId: workspace.id, planId: plan.id, horizonStart, credentials };
 }
