@@ -8,6 +8,7 @@ import {
   cellContext,
   cellView,
   findCell,
+  stableCells,
   type DisplayMode,
   type LayerId,
   type ValueRow,
@@ -214,6 +215,40 @@ describe('cellView', () => {
     expect(cell('p:P1:daysOfCover', '2027-01').text).not.toContain('€');
   });
 });
+
+describe('stableCells', () => {
+  it('keeps the previous objects of unchanged cells and returns a new array only when one changed', () => {
+    const data = plan();
+    const row = (g: ReturnType<typeof grid>) => g.rows.find((r) => r.id === 'p:P1:sales') as ValueRow;
+    const before = grid(data, 'sales');
+    const previous = before.columns.map((column) => cellView(cellContextOf(before, data), row(before), column));
+    // Nothing changed: a fresh computation gives back the very same array.
+    const again = before.columns.map((column) => cellView(cellContextOf(before, data), row(before), column));
+    expect(again[0]).not.toBe(previous[0]);
+    expect(stableCells(previous, again)).toBe(previous);
+
+    // One cell edited: only that cell is a new object.
+    const editedColumn = before.columns.findIndex((column) => column.kind === 'horizon');
+    const key = previous[editedColumn]!.key;
+    data.cells.sales[key] = 4321;
+    const after = grid(data, 'sales');
+    const next = stableCells(
+      previous,
+      after.columns.map((column) => cellView(cellContextOf(after, data), row(after), column)),
+    );
+    expect(next).not.toBe(previous);
+    expect(next[editedColumn]).not.toBe(previous[editedColumn]);
+    expect(next[editedColumn]!.value).toBe(4321);
+    const unchanged = next.filter((cell, i) => cell === previous[i]).length;
+    // The edited bucket, and the quarter and horizon totals that include it, changed.
+    expect(unchanged).toBe(previous.length - 3);
+    expect(stableCells(undefined, next)).toBe(next);
+  });
+});
+
+function cellContextOf(g: ReturnType<typeof grid>, data: PlanData) {
+  return cellContext(g.calc, (root: ValueRoot, key: string) => data.cells[root][key], 'sales', data.meta, 'units');
+}
 
 describe('findCell', () => {
   it('finds the row and column of a cell named by data-root and data-key, and agrees with cellView', () => {

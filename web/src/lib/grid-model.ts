@@ -242,6 +242,45 @@ export interface CellView {
   title: string | undefined;
 }
 
+/** A row in view and its cells, as the grid renders it. */
+export interface VisibleRow {
+  row: GridRow;
+  index: number;
+  cells: CellView[];
+}
+
+function sameCellView(a: CellView, b: CellView): boolean {
+  return (
+    a.root === b.root &&
+    a.key === b.key &&
+    a.value === b.value &&
+    a.text === b.text &&
+    a.writeRoot === b.writeRoot &&
+    a.inherited === b.inherited &&
+    a.overridden === b.overridden &&
+    a.exception === b.exception &&
+    a.negative === b.negative &&
+    a.title === b.title
+  );
+}
+
+/**
+ * `next`, with every cell equal to the one at its place in `previous` replaced by that previous
+ * object, and `previous` itself when nothing differs: the grid redraws after every edit, and only
+ * changed objects make Svelte touch the DOM.
+ */
+export function stableCells(previous: readonly CellView[] | undefined, next: CellView[]): CellView[] {
+  if (!previous) return next;
+  let changed = previous.length !== next.length;
+  const out = next.map((cell, i) => {
+    const before = previous[i];
+    if (before && sameCellView(before, cell)) return before;
+    changed = true;
+    return cell;
+  });
+  return changed ? out : (previous as CellView[]);
+}
+
 /** Quantities as typed (units) or valued at the price of their bucket, in the plan currency. */
 export type DisplayMode = 'units' | 'value';
 
