@@ -96,6 +96,7 @@ export class PlanRoom {
   #lastUpdateId = 0;
   #updatesSinceCompaction = 0;
   #fullStateCache: Uint8Array | undefined;
+  #fullStateV2Cache: Uint8Array | undefined;
   #closed = false;
   /** Called after an accepted update changed comments (the server re-indexes them for inboxes). */
   onCommentsChanged: ((room: PlanRoom) => void) | undefined;
@@ -126,7 +127,14 @@ export class PlanRoom {
 
   readonly #forgetFullState = (): void => {
     this.#fullStateCache = undefined;
+    this.#fullStateV2Cache = undefined;
   };
+
+  /** The whole live document in the V2 encoding (for the HTTP bootstrap), cached until the next change. */
+  encodedStateV2(): Uint8Array {
+    this.#fullStateV2Cache ??= Y.encodeStateAsUpdateV2(this.#live);
+    return this.#fullStateV2Cache;
+  }
 
   /** Loads a document completely (state, then the update log) before anyone can sync with it. */
   static async load(documentId: string, store: DocumentRepository, log: Logger): Promise<PlanRoom> {
@@ -263,7 +271,7 @@ export class PlanRoom {
     this.#live = next;
     this.#stagingDoc = previous;
     this.#stagingBehind.push(update);
-    this.#fullStateCache = undefined;
+    this.#forgetFullState();
   }
 
   /** Closes every socket (e.g. on shutdown) and stops accepting messages. */

@@ -86,3 +86,16 @@ export function listPlans(workspaceId: string): Promise<PlanListResponse> {
 export function getPlan(planId: string): Promise<PlanResponse> {
   return api<PlanResponse>('GET', `/api/plans/${encodeURIComponent(planId)}`);
 }
+
+/**
+ * A plan's or scenario's whole document (Yjs V2 encoding), to fill the local copy before the
+ * socket opens; null when it cannot be had (the socket's own sync then brings everything).
+ */
+export async function getDocumentState(documentId: string): Promise<Uint8Array | null> {
+  try {
+    const response = await fetch(`/api/documents/${encodeURIComponent(documentId)}/state`, { credentials: 'same-origin' });
+    return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}

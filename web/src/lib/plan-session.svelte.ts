@@ -19,6 +19,7 @@ import {
   readPlanData,
   readThreads,
   replyToThread,
+  sectionOfRoot,
   setThreadResolved,
   type CommentAnchor,
   type CommentThread,
@@ -29,6 +30,7 @@ import { toLiveDecision, type LiveDecision } from './comments.ts';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { isActivity, isPresentingView, type Activity, type PresentingView } from './meeting.ts';
+import { unsentChanges } from './unsent.ts';
 import * as Y from 'yjs';
 
 /** What the header shows about the socket; exactly the words the UI and tests rely on. */
@@ -53,6 +55,19 @@ export interface Peer {
 export const offlineStoreName = (documentId: string) => `accord:doc:${documentId}`;
 
 const ENTITY_ROOTS: EntityRoot[] = ['families', 'products', 'resources'];
+
+/**
+ * Local copies thrown away after a 44xx close, by document id, until the next session of that
+ * document has synced: what they hold that the server lacks (edits in flight, queued offline) is
+ * then kept as far as the role allows, instead of vanishing with the copy.
+ */
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+const abandonedCopies = new Map<string, Y.Doc>();
+
+function abandonCopy(documentId: string, doc: Y.Doc): void {
+  abandonedCopies.get(documentId)?.destroy();
+  abandonedCopies.set(documentId, doc);
+}
 
 function isPresence(state: unknown): state is PresenceState {
   const user = (state as Partial<PresenceState> | null)?.user;
@@ -112,6 +127,8 @@ export class PlanSession {
   readonly #origin = { source: 'accord-grid' };
   /** Marks comment writes: outside the undo history, which covers cells only. */
   readonly #commentOrigin = { source: 'accord-comments' };
+  /** Marks changes of a discarded copy sent again after a reload (outside the undo history). */
+  readonly #restoreOrigin = { source: 'accord-restore' };
   #cursor: CellCursor | null = null;
   // Bookkeeping between a document change and the next frame; never rendered, so plain collections.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -125,22 +142,28 @@ export class PlanSession {
   #frame = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  #storeTimer: number | undefined;
   #reloads = 0;
   #destroyed = false;
+  /** True once this connection re-sent a discarded copy's changes: if the server refuses again, they go. */
+  #restored = false;
   readonly #user: PresenceState['user'];
 
   /**
    * @param documentId the document to sync: the plan itself, or one of its scenarios (which share
    *   the plan's permissions and are edited with the same grid).
+   * @param initialState the document as `getDocumentState` fetched it, applied before the socket
+   *   opens (the socket then syncs only what changed since); null to sync everything over the socket.
    */
   constructor(
     readonly planId: string,
     user: UserView,
     readonly role: Role,
     readonly documentId: string = planId,
+    initialState: Uint8Array | null = null,
   ) {
     this.#user = { id: user.id, name: user.name, role, color: ROLE_COLORS[role] };
-    this.#connect();
+    this.#connect(initialState);
   }
 
   /** The stored number of one cell, read straight from the document; undefined when empty. */
@@ -243,15 +266,23 @@ export class PlanSession {
     this.#teardown();
   }
 
-  #connect(): void {
+  #connect(initialState: Uint8Array | null = null): void {
     const doc = new Y.Doc();
+    // Applied while nothing listens to the document: the provider and the offline store would each
+    // have Yjs encode the whole state again as an update.
+    if (initialState) {
+      try {
+        Y.applyUpdateV2(doc, initialState);
+      } catch {
+        // Not a document: the socket's sync brings the real one.
+      }
+    }
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     // No BroadcastChannel: every change must pass the server's permission check, even between tabs.
     const provider = new WebsocketProvider(url, this.documentId, doc, { disableBc: true });
     this.#doc = doc;
     this.#provider = provider;
-    // Edits survive a dropped connection and a closed tab: the provider's sync step merges them on reconnect.
-    this.#store = typeof indexedDB === 'undefined' ? null : new IndexeddbPersistence(offlineStoreName(this.documentId), doc);
+    this.#store = null;
     this.pendingEdits = 0;
     doc.on('update', (_update: Uint8Array, origin: unknown) => {
       // Only this client's own changes count; those from the server or the local store are not pending.
@@ -261,7 +292,10 @@ export class PlanSession {
     // y-websocket does not watch the browser's network state; a dead socket would otherwise take
     // 30 s to notice. Going offline drops it at once, coming back reconnects (and merges).
     const onOffline = () => {
-      if (this.#provider === provider) provider.disconnect();
+      if (this.#provider !== provider) return;
+      provider.disconnect();
+      // Offline edits must reach the browser's store even if it was not opened yet.
+      if (this.synced && !this.#store) this.#openOfflineStore(doc, { now: true });
     };
     const onOnline = () => {
       if (this.#provider === provider && !this.#destroyed) provider.connect();
@@ -295,6 +329,8 @@ export class PlanSession {
       if (this.#unobserve.length === 0) {
         this.#observe(doc);
         this.#rebuild();
+        this.#restoreUnsent(doc);
+        this.#openOfflineStore(doc);
       }
       this.synced = true;
     });
@@ -443,18 +479,23 @@ export class PlanSession {
       this.destroy();
       return;
     }
+    // The copy goes, but what it holds that the server lacks is offered again after the reload
+    // (once: changes the server refuses twice are not sent a third time).
+    const keep = !this.#restored;
     if (code === CloseCode.accessChanged) {
       // The role this session was built for is no longer valid; the page fetches the new one.
-      this.destroy();
+      this.#destroyed = true;
+      clearTimeout(this.#reloadTimer);
+      this.#teardown({ keepDocument: keep });
       const cleared = store ? store.clearData().catch(() => undefined) : Promise.resolve();
       void cleared.then(() => (this.accessChanged = true));
       return;
     }
     this.reloadNotice =
       code === CloseCode.permissionDenied
-        ? 'The server refused a change your role does not allow, so the plan was reloaded from the server. Your unsaved edits were discarded.'
-        : 'The server could not accept this copy of the plan, so it was reloaded from the server. Your unsaved edits were discarded.';
-    this.#teardown();
+        ? 'The server refused a change your role does not allow, so the plan was reloaded from the server.'
+        : 'The server could not accept this copy of the plan, so it was reloaded from the server.';
+    this.#teardown({ keepDocument: keep });
     this.status = 'connecting';
     this.synced = false;
     // Back off if the server keeps refusing, so a persistent fault cannot become a reconnect storm.
@@ -468,9 +509,64 @@ export class PlanSession {
     });
   }
 
-  #teardown(): void {
+  /**
+   * Re-sends what a copy discarded after a 44xx close held that the server lacks: all of it when
+   * the role may write everything it touches, else only the cells it may write (as new edits).
+   */
+  #restoreUnsent(doc: Y.Doc): void {
+    this.#restored = false;
+    const old = abandonedCopies.get(this.documentId);
+    if (!old) return;
+    abandonedCopies.delete(this.documentId);
+    try {
+      const stage = this.meta && isStage(this.meta.cycleStage) ? this.meta.cycleStage : 'data-gathering';
+      const mayWrite = (root: string) => {
+        const section = sectionOfRoot(root);
+        return section !== undefined && canWriteAtStage(this.role, section, stage);
+      };
+      const unsent = unsentChanges(old, doc, mayWrite);
+      if (unsent.kind === 'none') return;
+      this.#restored = true;
+      if (unsent.kind === 'all') {
+        Y.applyUpdate(doc, unsent.update, this.#restoreOrigin);
+        this.reloadNotice = `${this.reloadNotice ?? ''} Your changes the server had not received yet were kept and sent again.`.trim();
+      } else {
+        this.setCells(unsent.cells);
+        const kept = unsent.cells.length > 0 ? ` ${unsent.cells.length} cell edit(s) you may still make were kept.` : '';
+        this.reloadNotice =
+          `${this.reloadNotice ?? ''} Your unsent changes to ${unsent.droppedRoots.join(', ')} were discarded: your role may not make them now.${kept}`.trim();
+      }
+    } finally {
+      old.destroy();
+    }
+  }
+
+  /**
+   * Keeps a copy of the document in IndexedDB, so edits survive a dropped connection and a closed
+   * tab (the provider's sync step merges them on reconnect; edits kept from an earlier visit are
+   * merged when the store opens). Opened once the grid is up, in idle time: y-indexeddb encodes the
+   * whole document when it opens, which would otherwise delay the first interactive grid.
+   */
+  #openOfflineStore(doc: Y.Doc, options: { now?: boolean } = {}): void {
+    if (typeof indexedDB === 'undefined' || this.#store) return;
+    const open = () => {
+      this.#storeTimer = undefined;
+      if (this.#destroyed || this.#doc !== doc || this.#store) return;
+      this.#store = new IndexeddbPersistence(offlineStoreName(this.documentId), doc);
+    };
+    if (options.now) return open();
+    this.#storeTimer =
+      typeof requestIdleCallback === 'function' ? requestIdleCallback(open, { timeout: 2000 }) : window.setTimeout(open, 500);
+  }
+
+  #teardown(options: { keepDocument?: boolean } = {}): void {
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
+    if (this.#storeTimer !== undefined) {
+      if (typeof cancelIdleCallback === 'function') cancelIdleCallback(this.#storeTimer);
+      else clearTimeout(this.#storeTimer);
+      this.#storeTimer = undefined;
+    }
     this.#frame = 0;
     this.#timer = undefined;
     for (const unobserve of this.#unobserve) unobserve();
@@ -489,7 +585,8 @@ export class PlanSession {
     this.#store = null;
     this.#provider.awareness.setLocalState(null);
     this.#provider.destroy();
-    this.#doc.destroy();
+    if (options.keepDocument) abandonCopy(this.documentId, this.#doc);
+    else this.#doc.destroy();
   }
 
   // A frame keeps bursts of updates to one recompute; the timeout covers hidden tabs, where
