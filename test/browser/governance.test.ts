@@ -41,7 +41,7 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await openPanel(finance);
 
     // Sales selects a forecast cell in view and comments on it, mentioning Fiona through the suggestions.
-    const target = sales.locator('td[data-root=sales][data-editable=true]').nth(2);
+    const target = sales.locator('td[data-root=sales][data-editable=true]').first();
     const key = (await target.getAttribute('data-key'))!;
     await target.click();
     await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('sales');

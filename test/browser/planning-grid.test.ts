@@ -110,8 +110,10 @@ describe('the planning grid (Chromium)', () => {
   it('pastes an Excel range into the sales rows for everyone, recomputes, and undoes it as one step', async () => {
     const sales = await openPlanAs(env.browser, env.base, 'sales');
     const leader = await openPlanAs(env.browser, env.base, 'leader');
-    // Only the sales rows, so consecutive grid rows are consecutive SKUs.
+    // Only the sales rows, so consecutive grid rows are consecutive SKUs; the leader watches those
+    // SKUs' sales, consensus and projected inventory (rows far below the viewport are not rendered).
     await showLayers(sales, ['sales']);
+    await showLayers(leader, ['sales', 'consensus', 'projectedInventory']);
     const rowIds = await sales
       .locator('tr[data-row-kind=product][data-layer=sales]')
       .evaluateAll((rows) => rows.slice(0, 3).map((row) => row.getAttribute('data-row-id')));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
-import { demoEmail, firstPlanId, signIn, upgradeStatus } from '../support/clients.ts';
+import * as Y from 'yjs';
+import { connectPlan, demoEmail, firstPlanId, signIn, synced, upgradeStatus } from '../support/clients.ts';
 
 describe('sign-in and access to plans', () => {
   let server: ServerProcess;
@@ -125,6 +126,27 @@ describe('sign-in and access to plans', () => {
     const salesWorkspace = (await signIn(server.url, demoEmail('sales'))).me.memberships[0]!.workspaceId;
     expect((await fetch(`${server.url}/api/workspaces/${salesWorkspace}/plans`, { headers: { cookie: rival.cookie } })).status).toBe(404);
     expect(await upgradeStatus(syncUrl, { cookie: rival.cookie, origin: server.url })).toBe(404);
+    expect((await fetch(`${server.url}/api/documents/${planId}/state`, { headers: { cookie: rival.cookie } })).status).toBe(404);
+  });
+
+  it('serves a member the whole plan document (Yjs V2) to load before the socket opens', async () => {
+    const response = await fetch(`${server.url}/api/documents/${planId}/state`, { headers: { cookie: salesCookie } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/octet-stream');
+    const doc = new Y.Doc();
+    Y.applyUpdateV2(doc, new Uint8Array(await response.arrayBuffer()));
+    // The same document the socket serves: the socket's sync then has nothing to add.
+    const client = connectPlan(server.url, planId, salesCookie);
+    try {
+      await synced(client);
+      expect(doc.getMap('meta').get('name')).toBe(client.doc.getMap('meta').get('name'));
+      expect(doc.getMap('products').size).toBeGreaterThan(0);
+      expect(Y.encodeStateVector(doc)).toEqual(Y.encodeStateVector(client.doc));
+    } finally {
+      client.destroy();
+    }
+    expect((await fetch(`${server.url}/api/documents/${planId}/state`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/documents/no-such-plan/state`, { headers: { cookie: salesCookie } })).status).toBe(404);
   });
 
   it('serves the web app for client-side routes', async () => {

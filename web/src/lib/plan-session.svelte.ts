@@ -56,6 +56,9 @@ export const offlineStoreName = (documentId: string) => `accord:doc:${documentId
 
 const ENTITY_ROOTS: EntityRoot[] = ['families', 'products', 'resources'];
 
+/** Cursor moves within this many ms are published to the others as one presence update. */
+const CURSOR_PUBLISH_MS = 40;
+
 /**
  * Local copies thrown away after a 44xx close, by document id, until the next session of that
  * document has synced: what they hold that the server lacks (edits in flight, queued offline) is
@@ -142,6 +145,7 @@ export class PlanSession {
   #frame = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
   #storeTimer: number | undefined;
   #reloads = 0;
   #destroyed = false;
@@ -204,10 +208,18 @@ export class PlanSession {
     return this.#undo?.redo() != null;
   }
 
-  /** Publishes the selected cell so other users see where this user is working. */
+  /**
+   * Publishes the selected cell so other users see where this user is working. Moves within
+   * CURSOR_PUBLISH_MS go out as one (Enter then an arrow key is one presence update for everyone
+   * else's grid to redraw, not two).
+   */
   setCursor(cursor: CellCursor | null): void {
     this.#cursor = cursor;
-    this.#provider.awareness.setLocalStateField('cursor', cursor);
+    if (this.#cursorTimer !== undefined) return;
+    this.#cursorTimer = setTimeout(() => {
+      this.#cursorTimer = undefined;
+      if (!this.#destroyed) this.#provider.awareness.setLocalStateField('cursor', this.#cursor);
+    }, CURSOR_PUBLISH_MS);
   }
 
   /** Publishes whether this user is active, idle or away. */
@@ -562,6 +574,8 @@ export class PlanSession {
   #teardown(options: { keepDocument?: boolean } = {}): void {
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
+    clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
     if (this.#storeTimer !== undefined) {
       if (typeof cancelIdleCallback === 'function') cancelIdleCallback(this.#storeTimer);
       else clearTimeout(this.#storeTimer);
