@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { ConfigError, type Config } from './config.ts';
-import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
+import { ensureDataDir, findSqliteHandle, migrateToLatest, openDatabase } from './db/database.ts';
+import { WalCheckpointer } from './db/checkpointer.ts';
 import { createLogger } from './logger.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { createApp } from './http/app.ts';
@@ -32,6 +33,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const releaseDataDir = lockDataDir(config.dataDir);
   const db = openDatabase(config.databaseFile);
   await migrateToLatest(db);
+  const sqlite = findSqliteHandle(db);
+  const checkpointer = sqlite ? new WalCheckpointer(config.databaseFile, sqlite, log) : undefined;
   const services = createServices(config, db, log);
   await new SessionRepository(db).deleteExpired(new Date().toISOString());
 
@@ -83,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await services.sync.close();
       server.closeAllConnections();
       await closed;
+      await checkpointer?.stop();
       await db.destroy();
       releaseDataDir();
       log.info('stopped');
