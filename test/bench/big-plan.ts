@@ -1,22 +1,10 @@
 // Seeded plain plan data (the `PlanData` shape of @accord/plan-calc) for the benchmarks (calc, sync,
 // web): every layer filled, the same numbers on every run.
-import { addBuckets, bucketRange, emptyCells, type PlanData } from '@accord/plan-calc';
+import { addBuckets, bucketRange, emptyCells, seededRandom, type PlanData } from '@accord/plan-calc';
 
 export const HORIZON_START = '2027-01';
 export const HORIZON_BUCKETS = 36;
 const HISTORY_BUCKETS = 12;
-
-/** mulberry32: small, fast, seeded, so every run measures the same plan. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The SKU id of product `p`. */
 export const skuId = (p: number) => `SKU-${String(p).padStart(4, '0')}`;

@@ -3,9 +3,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Y from 'yjs';
-import { addBuckets, PlanCalculator, VALUE_ROOTS, type CellChange, type PlanData, type ValueRoot } from '@accord/plan-calc';
+import { addBuckets, PlanCalculator, seededRandom, VALUE_ROOTS, type CellChange, type PlanData, type ValueRoot } from '@accord/plan-calc';
 import { readPlanData, writePlanData } from '@accord/plan-model';
-import { buildPlan, HORIZON_BUCKETS, HORIZON_START, seededRandom } from './big-plan.ts';
+import { buildPlan, HORIZON_BUCKETS, HORIZON_START } from './big-plan.ts';
 
 const SKUS = 1_000;
 const FAMILIES = 25;

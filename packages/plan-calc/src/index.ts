@@ -10,3 +10,4 @@ export * from './inventory-projection.ts';
 export * from './roll-ups.ts';
 export * from './plan-calculator.ts';
 export * from './plan-diff.ts';
+export * from './random.ts';

@@ -1,20 +1,7 @@
 import { addBuckets, bucketRange, type BucketSize } from './buckets.ts';
 import { emptyCells, type PlanData, type Product } from './plan-data.ts';
 
-/**
- * A seeded PRNG (mulberry32) so that property tests are repeatable; returns numbers in [0, 1).
- * Test support only: not exported from the package.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from './random.ts';
 
 /** An integer in [0, max). */
 export function randomInt(random: () => number, max: number): number {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, type Db } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
+import { testDatabase } from '../db/test-database.ts';
 import { UserRepository } from '../users/user.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 import { SESSION_LIFETIME_MS, SessionService } from './session.service.ts';
@@ -9,15 +10,7 @@ describe('sessions (Lucia design)', () => {
   let now: Date;
   let service: SessionService;
   beforeEach(async () => {
-    db = openDatabase(':memory:');
-    await migrateToLatest(db);
-    await new UserRepository(db).insertUser({
-      id: 'u1',
-      email: 'a@b.c',
-      name: 'A',
-      password_hash: 'x',
-      created_at: new Date().toISOString(),
-    });
+    db = await testDatabase();
     now = new Date('2026-11-01T00:00:00Z');
     service = new SessionService(new SessionRepository(db), new UserRepository(db), () => now);
   });

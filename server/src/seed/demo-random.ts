@@ -1,14 +1,7 @@
-/** A small deterministic PRNG (mulberry32), so the demo plan is the same on every machine. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@accord/plan-calc';
+
+/** The demo's PRNG: the same plan on every machine. */
+export const createRandom = seededRandom;
 
 /**
  * A PRNG of its own for one named stream (e.g. a product and month), seeded by an FNV-1a hash of

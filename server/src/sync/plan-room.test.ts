@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
-import { migrateToLatest, openDatabase, type Db } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
+import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
-import { UserRepository } from '../users/user.repository.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
 import { decodeClientMessage, encodeAwareness, encodeUpdate } from './protocol.ts';
@@ -39,15 +39,7 @@ describe('PlanRoom', () => {
   let db: Db;
   let store: DocumentRepository;
   beforeEach(async () => {
-    db = openDatabase(':memory:');
-    await migrateToLatest(db);
-    await new UserRepository(db).insertUser({
-      id: 'u1',
-      email: 'a@b.c',
-      name: 'A',
-      password_hash: 'x',
-      created_at: new Date().toISOString(),
-    });
+    db = await testDatabase();
     store = new DocumentRepository(db);
   });
   afterEach(() => db.destroy());
