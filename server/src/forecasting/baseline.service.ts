@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
-import { forecast, type ForecastResult } from '@accord/forecast';
+import { Worker } from 'node:worker_threads';
+import type { ForecastResult } from '@accord/forecast';
 import { addBuckets, bucketRange, cellKey, type PlanMeta } from '@accord/plan-calc';
 import { getMeta, valueMap } from '@accord/plan-model';
 import type { BaselineProductFit, BaselineStatus, Role } from '@accord/protocol';
@@ -7,12 +8,12 @@ import { HttpError, notFound } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
+import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
 
 /** Roles that may start the baseline job by hand (it also starts after an actuals import). */
 export const BASELINE_ROLES: readonly Role[] = ['operations', 'leader', 'admin'];
 
-// Products forecast between two yields to the event loop: one `auto` forecast of a few years of
-// months takes about 1–2 ms, so a chunk keeps the loop free at least every ~50 ms.
+// The worker reports progress every this many products (one `auto` fit takes about 1–2 ms).
 const CHUNK_PRODUCTS = 25;
 // Periods per seasonal cycle: a year of months, a year of weeks (what @accord/forecast was tuned with).
 const SEASON_LENGTH = { month: 12, week: 52 } as const;
@@ -140,17 +141,17 @@ export class BaselineService {
     const fits = new Map<string, BaselineProductFit>();
     const methods: Record<string, number> = {};
     state.status.products = inputs.length;
-    for (let i = 0; i < inputs.length; i += CHUNK_PRODUCTS) {
-      for (const input of inputs.slice(i, i + CHUNK_PRODUCTS)) {
-        const result = forecast(input.values, { horizon: horizon.length, seasonLength });
-        methods[result.method] = (methods[result.method] ?? 0) + 1;
-        horizon.forEach((bucket, h) => values.set(cellKey(input.productId, bucket), stored(result.forecast[h] ?? 0, input.integers)));
-        fits.set(input.productId, toFit(input, result, horizon, this.#now().toISOString()));
-      }
-      state.status.progress = Math.min(1, (i + CHUNK_PRODUCTS) / Math.max(1, inputs.length)) * 0.99;
-      state.status.methods = { ...methods };
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    const results = await fitInWorker(
+      { series: inputs.map((input) => input.values), horizon: horizon.length, seasonLength, chunk: CHUNK_PRODUCTS },
+      (done) => (state.status.progress = Math.min(1, done / Math.max(1, inputs.length)) * 0.99),
+    );
+    const fittedAt = this.#now().toISOString();
+    inputs.forEach((input, i) => {
+      const result = results[i]!;
+      methods[result.method] = (methods[result.method] ?? 0) + 1;
+      horizon.forEach((bucket, h) => values.set(cellKey(input.productId, bucket), stored(result.forecast[h] ?? 0, input.integers)));
+      fits.set(input.productId, toFit(input, result, horizon, fittedAt));
+    });
     // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
     let changedCells = 0;
     const current = await this.#sync.room(planId);
@@ -183,6 +184,28 @@ export class BaselineService {
     });
     return inputs.sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }
+}
+
+/** Fits every series in a worker thread (forecast-worker.ts), reporting progress as chunks finish. */
+function fitInWorker(job: ForecastJob, onProgress: (done: number) => void): Promise<ForecastResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: job });
+    let settled = false;
+    worker.on('message', (message: ForecastWorkerMessage) => {
+      if (message.type === 'progress') onProgress(message.done);
+      else {
+        settled = true;
+        resolve(message.results);
+      }
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the forecasting worker stopped (exit code ${code}) before it finished`));
+    });
+  });
 }
 
 function emptyStatus(): BaselineStatus {
