@@ -23,6 +23,45 @@ const scrollTopOf = (page: Page) => page.locator(scroller).evaluate((element) =>
 describe('meetings: presenting, following and offline edits (Chromium)', () => {
   const env = serverAndBrowser();
 
+  it('shows each other user’s selected cell with their name, following it as it moves', async () => {
+    const { page: leader, context: leaderContext } = await openPlanAs(env.browser, env.base, 'leader');
+    const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
+    const salesId = await sales.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
+    const salesName = (await sales.locator('[data-testid=presence-user][data-self=true]').textContent())!.replace('(you)', '').trim();
+    const marks = leader.locator('[data-testid=remote-cursors]');
+
+    // Two cells in view on both pages (same viewport, same plan), named by row id and column index.
+    const cells = sales.locator(`${grid} td[data-root=sales][data-editable=true]`);
+    const where = async (n: number) => `${await cells.nth(n).getAttribute('data-row-id')}:${await cells.nth(n).getAttribute('data-col')}`;
+    const [first, second] = [await where(2), await where(5)];
+    const cellAt = (page: Page, at: string) => {
+      const [rowId, col] = [at.slice(0, at.lastIndexOf(':')), at.slice(at.lastIndexOf(':') + 1)];
+      return page.locator(`${grid} td[data-row-id="${rowId}"][data-col="${col}"]`);
+    };
+    await cellAt(sales, first).click();
+    await expect.poll(() => marks.getAttribute('data-marks'), poll).toBe(`${salesId}@${first}`);
+    await expect.poll(() => marks.locator('.mark').textContent(), poll).toBe(salesName);
+    // The frame sits exactly on the cell.
+    const frame = await marks.locator('.mark').boundingBox();
+    const cellBox = await cellAt(leader, first).boundingBox();
+    expect(frame).not.toBeNull();
+    expect(cellBox).not.toBeNull();
+    expect(Math.abs(frame!.x - cellBox!.x)).toBeLessThan(2);
+    expect(Math.abs(frame!.y - cellBox!.y)).toBeLessThan(2);
+
+    await cellAt(sales, second).click();
+    await expect.poll(() => marks.getAttribute('data-marks'), poll).toBe(`${salesId}@${second}`);
+    // The leader's own selection is marked on the sales page, never on their own.
+    await cellAt(leader, first).click();
+    const leaderId = await leader.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
+    await expect.poll(() => sales.locator('[data-testid=remote-cursors]').getAttribute('data-marks'), poll).toBe(`${leaderId}@${first}`);
+    expect(await marks.getAttribute('data-marks')).toBe(`${salesId}@${second}`);
+
+    await salesContext.close();
+    await expect.poll(() => marks.getAttribute('data-marks'), poll).toBe('');
+    await leaderContext.close();
+  });
+
   it('lets a follower follow the presenter’s filters, scroll and selection, then break away', async () => {
     const { page: presenter } = await openPlanAs(env.browser, env.base, 'leader');
     const { page: follower } = await openPlanAs(env.browser, env.base, 'operations');

@@ -151,4 +151,24 @@ describe('PlanRoom', () => {
     presence.destroy();
     room.destroy();
   });
+
+  it('prepares the staging copy soon after loading and after a refused update, so the next edit does not build it', async () => {
+    const room = await PlanRoom.load('doc-4', store, log);
+    expect(room.stagingReady).toBe(false);
+    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
+    // A refused update drops the copy (it may hold part of the refused change) and a new one follows.
+    const { socket, client } = connect(room);
+    socket.deliver(encodeUpdate(clientEdit(client, 'finance', 'x', 1)));
+    await room.flush();
+    expect(socket.closes).toHaveLength(1);
+    expect(room.stagingReady).toBe(false);
+    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
+    // The prepared copy judges the next edit like any other.
+    const { socket: editor, client: editorDoc } = connect(room);
+    editor.deliver(encodeUpdate(clientEdit(editorDoc, 'sales', 'a|2031-01', 5)));
+    await room.flush();
+    expect(editor.closes).toEqual([]);
+    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(5);
+    room.destroy();
+  });
 });

@@ -7,11 +7,14 @@ import {
   buildRows,
   cellContext,
   cellView,
+  cellPlaces,
   findCell,
+  remoteMarks,
   stableCells,
   type DisplayMode,
   type LayerId,
   type ValueRow,
+  type VisibleRow,
 } from './grid-model.ts';
 
 function plan(stage = 'demand-review'): PlanData {
@@ -274,5 +277,40 @@ describe('findCell', () => {
     expect(findCell(rows, columns, { root: 'sales', key: 'P9|2027-01' })).toBeNull();
     expect(findCell(rows, columns, { root: 'sales', key: 'P1|2030-01' })).toBeNull();
     expect(findCell(rows, columns, { root: 'sales', key: 'nonsense' })).toBeNull();
+  });
+});
+
+describe('remoteMarks', () => {
+  it('places each peer whose selected cell is in view on its row and column, stacking peers on one cell', () => {
+    const data = plan();
+    const g = grid(data, 'viewer');
+    const ctx = cellContextOf(g, data);
+    const salesRow = g.rows.findIndex((row) => row.id === 'p:P1:sales');
+    const consensusRow = g.rows.findIndex((row) => row.id === 'p:P1:consensus');
+    // In view: from the row before P1's sales row to the one after its consensus row, columns from the second on.
+    const [start, end] = [Math.min(salesRow, consensusRow) - 1, Math.max(salesRow, consensusRow) + 2];
+    const firstCol = 1;
+    const visible: VisibleRow[] = g.rows.slice(start, end).map((row, offset) => ({
+      row,
+      index: start + offset,
+      cells: row.kind === 'header' ? [] : g.columns.slice(firstCol).map((column) => cellView(ctx, row, column)),
+    }));
+    const places = cellPlaces(visible, firstCol);
+    const feb = g.columns.findIndex((column) => column.id === '2027-02');
+    const peer = (id: number, cursor: { root: string; key: string } | null) => ({ id, cursor });
+    const peers = [
+      peer(1, { root: 'sales', key: 'P1|2027-02' }),
+      peer(2, null),
+      peer(3, { root: 'sales', key: 'P1|2027-02' }),
+      peer(4, { root: 'sales', key: 'P9|2027-02' }), // not in the plan
+      peer(5, { root: 'consensus', key: 'P1|2027-02' }), // same key, another row
+      peer(6, { root: 'sales', key: `P1|${g.columns[0]!.id}` }), // its column is scrolled out of view
+    ];
+    expect(remoteMarks(places, peers).map((mark) => [mark.peer.id, mark.index, mark.col, mark.stack])).toEqual([
+      [1, salesRow, feb, 0],
+      [3, salesRow, feb, 1],
+      [5, consensusRow, feb, 0],
+    ]);
+    expect(remoteMarks(places, [peer(1, null)])).toEqual([]);
   });
 });

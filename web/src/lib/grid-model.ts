@@ -281,6 +281,55 @@ export function stableCells(previous: readonly CellView[] | undefined, next: Cel
   return changed ? out : (previous as CellView[]);
 }
 
+/** Where a cell in view is: its document root, row index and column index (into all columns). */
+export interface CellPlace {
+  root: string;
+  index: number;
+  col: number;
+}
+
+/**
+ * The cells in view by `key`, so presence changes find a selected cell without walking the grid.
+ * `firstCol` is the column index of each row's first cell in view.
+ */
+export function cellPlaces(visible: readonly VisibleRow[], firstCol: number): Map<string, CellPlace[]> {
+  const places = new Map<string, CellPlace[]>();
+  for (const { index, cells } of visible) {
+    cells.forEach((cell, j) => {
+      const place = { root: cell.root, index, col: firstCol + j };
+      const same = places.get(cell.key);
+      if (same) same.push(place);
+      else places.set(cell.key, [place]);
+    });
+  }
+  return places;
+}
+
+/** Another user's selected cell in view; `stack` counts the users marked before on the same cell. */
+export interface RemoteMark<P> {
+  peer: P;
+  index: number;
+  col: number;
+  stack: number;
+}
+
+/** The selected cells of `peers` that are in view, one mark per peer, in the order of `peers`. */
+export function remoteMarks<P extends { cursor: { root: string; key: string } | null }>(
+  places: ReadonlyMap<string, readonly CellPlace[]>,
+  peers: readonly P[],
+): RemoteMark<P>[] {
+  const marks: RemoteMark<P>[] = [];
+  for (const peer of peers) {
+    if (!peer.cursor) continue;
+    const root = peer.cursor.root;
+    const place = places.get(peer.cursor.key)?.find((candidate) => candidate.root === root);
+    if (!place) continue;
+    const stack = marks.filter((mark) => mark.index === place.index && mark.col === place.col).length;
+    marks.push({ peer, index: place.index, col: place.col, stack });
+  }
+  return marks;
+}
+
 /** Quantities as typed (units) or valued at the price of their bucket, in the plan currency. */
 export type DisplayMode = 'units' | 'value';
 
