@@ -151,4 +151,50 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     await expect.poll(() => other.locator(cell).getAttribute('data-value'), poll).toBe('43210');
     await expect.poll(() => pending.count(), poll).toBe(0);
   });
+
+  it('keeps an edit made offline in the browser when the tab is closed, and sends it when the plan is opened again', async () => {
+    const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
+    const { page: other } = await openPlanAs(env.browser, env.base, 'viewer');
+    const planUrl = sales.url();
+    const store = `accord:doc:${new URL(planUrl).pathname.split('/').pop()}`;
+    const storedRows = () =>
+      sales.evaluate(async (name) => {
+        if (!(await indexedDB.databases()).some((db) => db.name === name)) return -1;
+        return new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open(name);
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const count = db.transaction('updates').objectStore('updates').count();
+            count.onsuccess = () => {
+              db.close();
+              resolve(count.result);
+            };
+          };
+        });
+      }, store);
+    const key = await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key');
+    const cell = `td[data-root=sales][data-key="${key}"]`;
+    await sales.locator(cell).scrollIntoViewIfNeeded();
+
+    // Going offline opens the store at once; wait until it has written what it was handed.
+    await salesContext.setOffline(true);
+    await expect.poll(() => status(sales), poll).toBe('offline');
+    await expect.poll(storedRows, poll).toBeGreaterThanOrEqual(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await storedRows();
+    await sales.locator(cell).click();
+    await sales.keyboard.type('54321');
+    await sales.keyboard.press('Enter');
+    await expect.poll(storedRows, poll).toBeGreaterThan(before);
+
+    // The tab closes with the edit unsent; the plan opened again (online) sends it.
+    await sales.close();
+    await salesContext.setOffline(false);
+    expect(await other.locator(cell).getAttribute('data-value')).not.toBe('54321');
+    const again = await salesContext.newPage();
+    await again.goto(planUrl);
+    await expect.poll(() => other.locator(cell).getAttribute('data-value'), poll).toBe('54321');
+    await expect.poll(() => again.locator(cell).getAttribute('data-value'), poll).toBe('54321');
+  });
 });

@@ -28,7 +28,7 @@ import {
 import type { Catalog } from './grid-model.ts';
 import { toLiveDecision, type LiveDecision } from './comments.ts';
 import { WebsocketProvider } from 'y-websocket';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { deleteOfflineCopy, OfflineStore } from './offline-store.ts';
 import { isActivity, isPresentingView, type Activity, type PresentingView } from './meeting.ts';
 import { unsentChanges } from './unsent.ts';
 import * as Y from 'yjs';
@@ -121,7 +121,9 @@ export class PlanSession {
 
   #doc!: Y.Doc;
   #provider!: WebsocketProvider;
-  #store: IndexeddbPersistence | null = null;
+  #store: OfflineStore | null = null;
+  /** Updates the document received before its offline store opened, handed to the store when it does. */
+  #beforeStore: { doc: Y.Doc; updates: Uint8Array[]; listener: (update: Uint8Array) => void } | null = null;
   #activity: Activity = 'active';
   #presenting: PresentingView | null = null;
   #onlineListeners: (() => void) | null = null;
@@ -295,6 +297,10 @@ export class PlanSession {
     this.#doc = doc;
     this.#provider = provider;
     this.#store = null;
+    const updates: Uint8Array[] = [];
+    const listener = (update: Uint8Array) => void updates.push(update);
+    doc.on('update', listener);
+    this.#beforeStore = { doc, updates, listener };
     this.pendingEdits = 0;
     doc.on('update', (_update: Uint8Array, origin: unknown) => {
       // Only this client's own changes count; those from the server or the local store are not pending.
@@ -486,7 +492,7 @@ export class PlanSession {
     // offline copy too, or the next sync would send the rejected edits again.
     const store = this.#store;
     if (code === CloseCode.sessionEnded) {
-      void store?.clearData();
+      void this.#clearOfflineCopy(store);
       this.signedOut = true;
       this.destroy();
       return;
@@ -499,7 +505,7 @@ export class PlanSession {
       this.#destroyed = true;
       clearTimeout(this.#reloadTimer);
       this.#teardown({ keepDocument: keep });
-      const cleared = store ? store.clearData().catch(() => undefined) : Promise.resolve();
+      const cleared = this.#clearOfflineCopy(store);
       void cleared.then(() => (this.accessChanged = true));
       return;
     }
@@ -513,7 +519,7 @@ export class PlanSession {
     // Back off if the server keeps refusing, so a persistent fault cannot become a reconnect storm.
     const delay = Math.min(100 * 2 ** this.#reloads, 5000);
     this.#reloads += 1;
-    const cleared = store ? store.clearData().catch(() => undefined) : Promise.resolve();
+    const cleared = this.#clearOfflineCopy(store);
     void cleared.then(() => {
       this.#reloadTimer = setTimeout(() => {
         if (!this.#destroyed) this.#connect();
@@ -556,22 +562,35 @@ export class PlanSession {
   /**
    * Keeps a copy of the document in IndexedDB, so edits survive a dropped connection and a closed
    * tab (the provider's sync step merges them on reconnect; edits kept from an earlier visit are
-   * merged when the store opens). Opened once the grid is up, in idle time: y-indexeddb encodes the
-   * whole document when it opens, which would otherwise delay the first interactive grid.
+   * merged when the store opens). Opened once the grid is up, in idle time, and given what the
+   * document received since its bootstrap: what the server holds is never stored.
    */
   #openOfflineStore(doc: Y.Doc, options: { now?: boolean } = {}): void {
     if (typeof indexedDB === 'undefined' || this.#store) return;
     const open = () => {
       this.#storeTimer = undefined;
       if (this.#destroyed || this.#doc !== doc || this.#store) return;
-      this.#store = new IndexeddbPersistence(offlineStoreName(this.documentId), doc);
+      const before = this.#beforeStore?.doc === doc ? this.#beforeStore : null;
+      this.#store = new OfflineStore(offlineStoreName(this.documentId), doc, before?.updates);
+      this.#dropBeforeStore();
     };
     if (options.now) return open();
     this.#storeTimer =
       typeof requestIdleCallback === 'function' ? requestIdleCallback(open, { timeout: 2000 }) : window.setTimeout(open, 500);
   }
 
+  /** Deletes the offline copy: through the open store, or by name when none has opened yet. */
+  #clearOfflineCopy(store: OfflineStore | null): Promise<void> {
+    return (store ? store.clearData() : deleteOfflineCopy(offlineStoreName(this.documentId))).catch(() => undefined);
+  }
+
+  #dropBeforeStore(): void {
+    this.#beforeStore?.doc.off('update', this.#beforeStore.listener);
+    this.#beforeStore = null;
+  }
+
   #teardown(options: { keepDocument?: boolean } = {}): void {
+    this.#dropBeforeStore();
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
     clearTimeout(this.#cursorTimer);
