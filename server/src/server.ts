@@ -6,10 +6,11 @@ import { createAdaptorServer } from '@hono/node-server';
 import { ConfigError, type Config } from './config.ts';
 import { ensureDataDir, findSqliteHandle, migrateToLatest, openDatabase } from './db/database.ts';
 import { WalCheckpointer } from './db/checkpointer.ts';
+import { LogCompactor } from './sync/log-compactor.ts';
 import { createLogger } from './logger.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { createApp } from './http/app.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, DEFAULT_WEB_ROOT, type Services } from './services.ts';
 import { seedDemo } from './seed/demo.ts';
 import { seedDemoGovernance } from './seed/demo-governance.ts';
 import { SessionRepository } from './auth/session.repository.ts';
@@ -35,7 +36,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await migrateToLatest(db);
   const sqlite = findSqliteHandle(db);
   const checkpointer = sqlite ? new WalCheckpointer(config.databaseFile, sqlite, log) : undefined;
-  const services = createServices(config, db, log);
+  const compactor = sqlite ? new LogCompactor(config.databaseFile, log) : undefined;
+  const services = createServices(config, db, log, DEFAULT_WEB_ROOT, { compactor });
   await new SessionRepository(db).deleteExpired(new Date().toISOString());
 
   if (config.seed && (await services.users.countUsers()) === 0) {
@@ -86,6 +88,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await services.sync.close();
       server.closeAllConnections();
       await closed;
+      await compactor?.stop();
       await checkpointer?.stop();
       await db.destroy();
       releaseDataDir();

@@ -1,3 +1,4 @@
+import type { LogCompactor } from './sync/log-compactor.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
@@ -56,10 +57,16 @@ export interface Services extends DataServices {
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/build');
 
 /** Wires repositories and services over one database. */
-export function createServices(config: Config, db: Db, log: Logger, webRoot: string | undefined = DEFAULT_WEB_ROOT): Services {
+export function createServices(
+  config: Config,
+  db: Db,
+  log: Logger,
+  webRoot: string | undefined = DEFAULT_WEB_ROOT,
+  options: { compactor?: LogCompactor } = {},
+): Services {
   const users = new UserRepository(db);
   const planRepository = new PlanRepository(db);
-  const documents = new DocumentRepository(db);
+  const documents = new DocumentRepository(db, { compactor: options.compactor });
   const sessions = new SessionService(new SessionRepository(db), users);
   const scenarioRepository = new ScenarioRepository(db);
   const plans = new PlanService(planRepository, users, scenarioRepository);

@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { findSqliteHandle, type Db } from '../db/database.ts';
+import type { LogCompactor } from './log-compactor.ts';
 
 /** What is stored of one document: the compacted state and the updates accepted after it. */
 export interface StoredDocument {
@@ -21,8 +22,12 @@ export class DocumentRepository {
   readonly #appendOnSqlite:
     ((documentId: string, data: Uint8Array, userId: string | null, createdAt: string, cells: CellChange[]) => number) | undefined;
 
-  constructor(db: Db) {
+  readonly #compactor: LogCompactor | undefined;
+
+  /** `compactor`: folds update logs off the event loop (a file database only). */
+  constructor(db: Db, options: { compactor?: LogCompactor } = {}) {
     this.#db = db;
+    this.#compactor = options.compactor;
     const sqlite = findSqliteHandle(db);
     if (sqlite) this.#appendOnSqlite = prepareAppend(sqlite);
   }
@@ -69,6 +74,15 @@ export class DocumentRepository {
       }
       return row.id;
     });
+  }
+
+  /**
+   * Folds the stored updates up to `throughUpdateId` into the state in a worker thread, from what
+   * is stored; resolves true when done, false when another compaction got there first. Null when
+   * no worker can do it (an in-memory database, or the worker failed): use `compact` instead.
+   */
+  compactInBackground(documentId: string, throughUpdateId: number): Promise<boolean> | null {
+    return this.#compactor?.available ? this.#compactor.compact(documentId, throughUpdateId) : null;
   }
 
   /** Replaces the state with `state` and drops the updates it includes, in one transaction. */

@@ -1,10 +1,16 @@
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
+import { migrateToLatest, openDatabase } from '../db/database.ts';
+import { UserRepository } from '../users/user.repository.ts';
+import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
@@ -170,5 +176,42 @@ describe('PlanRoom', () => {
     expect(editor.closes).toEqual([]);
     expect(room.doc.getMap('sales').get('a|2031-01')).toBe(5);
     room.destroy();
+  });
+
+  it('folds the update log in the background after 500 edits and keeps taking edits meanwhile', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-room-'));
+    const file = path.join(dir, 'room.sqlite');
+    const fileDb = openDatabase(file);
+    await migrateToLatest(fileDb);
+    await new UserRepository(fileDb).insertUser({
+      id: 'u1',
+      email: 'a@b.c',
+      name: 'A',
+      password_hash: 'x',
+      created_at: new Date().toISOString(),
+    });
+    const compactor = new LogCompactor(file, log);
+    const fileStore = new DocumentRepository(fileDb, { compactor });
+    try {
+      const room = await PlanRoom.load('doc-5', fileStore, log);
+      const { socket, client } = connect(room);
+      for (let i = 0; i < 520; i++) socket.deliver(encodeUpdate(clientEdit(client, 'sales', `p${i % 30}|2031-01`, i)));
+      await room.flush();
+      expect(socket.closes).toEqual([]);
+      // The worker folded the first 500 (or more) into the state; what is stored is still the document.
+      await expect.poll(async () => (await fileStore.load('doc-5')).updates.length, { timeout: 10_000, interval: 50 }).toBeLessThan(30);
+      const stored = await fileStore.load('doc-5');
+      expect(stored.state).toBeDefined();
+      const reloaded = new Y.Doc();
+      Y.applyUpdate(reloaded, stored.state!);
+      for (const update of stored.updates) Y.applyUpdate(reloaded, update.data);
+      expect(reloaded.getMap('sales').toJSON()).toEqual(room.doc.getMap('sales').toJSON());
+      await room.compact();
+      room.destroy();
+    } finally {
+      await compactor.stop();
+      await fileDb.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -103,6 +103,8 @@ export class PlanRoom {
   #fullStateV2Cache: Uint8Array | undefined;
   #closed = false;
   #warmupTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A background compaction in flight, if any. */
+  #compaction: Promise<void> | undefined;
   /** Called after an accepted update changed comments (the server re-indexes them for inboxes). */
   onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
@@ -202,6 +204,8 @@ export class PlanRoom {
   /** Writes the whole state as the compacted blob and drops the log it replaces. */
   async compact(): Promise<void> {
     await this.#enqueueAndWait(async () => {
+      // A background compaction still running has its own snapshot: let it finish first.
+      await this.#compaction;
       if (this.#updatesSinceCompaction === 0) return;
       await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
       this.#updatesSinceCompaction = 0;
@@ -441,7 +445,21 @@ export class PlanRoom {
   }
 
   async #compactIfDue(): Promise<void> {
-    if (this.#updatesSinceCompaction < COMPACT_EVERY_UPDATES) return;
+    if (this.#updatesSinceCompaction < COMPACT_EVERY_UPDATES || this.#compaction) return;
+    const counted = this.#updatesSinceCompaction;
+    const background = this.#store.compactInBackground(this.documentId, this.#lastUpdateId);
+    if (background) {
+      // Off the event loop, from what is stored; edits go on meanwhile (their ids are higher).
+      this.#updatesSinceCompaction = 0;
+      this.#compaction = background
+        .catch((e: unknown) => {
+          this.#updatesSinceCompaction += counted;
+          this.#log.error({ err: e, documentId: this.documentId }, 'compaction failed; the update log keeps every change');
+        })
+        .then(() => undefined)
+        .finally(() => (this.#compaction = undefined));
+      return;
+    }
     try {
       await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
       this.#updatesSinceCompaction = 0;

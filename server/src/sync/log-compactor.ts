@@ -1,0 +1,87 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger.ts';
+import type { CompactionReply, CompactionRequest } from './compaction-worker.ts';
+
+/**
+ * Compacts documents' update logs in a worker thread with its own connection to the database
+ * file: the worker rebuilds the document from what is stored (state blob + updates up to a given
+ * id), encodes it, and swaps it in for those updates in one transaction, while the event loop goes
+ * on accepting and broadcasting edits. Folding the log on the event loop encoded the live document
+ * there, a stall of a few hundred milliseconds for a plan of 1,000 SKUs every 500 edits.
+ *
+ * Requests run one at a time, in order. If the worker fails, every open and later request rejects
+ * and `available` turns false: rooms then compact on the event loop as before.
+ */
+export class LogCompactor {
+  readonly #worker: Worker;
+  readonly #log: Logger;
+  readonly #pending = new Map<number, { resolve: (compacted: boolean) => void; reject: (e: Error) => void }>();
+  readonly #inFlight = new Set<Promise<boolean>>();
+  #nextId = 1;
+  #failed: Error | null = null;
+  #stopped = false;
+
+  constructor(file: string, log: Logger) {
+    this.#log = log;
+    this.#worker = new Worker(new URL('./compaction-worker.ts', import.meta.url), { workerData: { file } });
+    this.#worker.unref();
+    this.#worker.on('message', (reply: CompactionReply) => {
+      const waiting = this.#pending.get(reply.requestId);
+      this.#pending.delete(reply.requestId);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (!waiting) return;
+      if (reply.type === 'error') waiting.reject(new Error(reply.message));
+      else waiting.resolve(reply.type === 'done');
+    });
+    this.#worker.on('error', (e: Error) => this.#fail(e));
+    this.#worker.on('exit', (code) => {
+      if (!this.#stopped) this.#fail(new Error(`compaction worker exited with code ${code}`));
+    });
+  }
+
+  /** False once the worker failed (or was stopped): compact on the event loop instead. */
+  get available(): boolean {
+    return this.#failed === null && !this.#stopped;
+  }
+
+  /**
+   * Folds the stored updates of `documentId` up to `throughUpdateId` into its state blob. Resolves
+   * true when done, false when skipped because another compaction changed the log meanwhile.
+   */
+  compact(documentId: string, throughUpdateId: number): Promise<boolean> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#stopped) return Promise.reject(new Error('compaction worker stopped'));
+    const requestId = this.#nextId++;
+    const request: CompactionRequest = { requestId, documentId, throughUpdateId };
+    const done = new Promise<boolean>((resolve, reject) => {
+      this.#pending.set(requestId, { resolve, reject });
+      // Kept alive while it has work, so a shutdown waiting for it is not cut short.
+      this.#worker.ref();
+      this.#worker.postMessage(request);
+    });
+    this.#inFlight.add(done);
+    const forget = () => void this.#inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  /** Lets the requests already sent finish, then ends the worker. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.allSettled(this.#inFlight);
+    if (this.#failed) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.ref();
+    this.#worker.postMessage('stop');
+    await exited;
+  }
+
+  #fail(e: Error): void {
+    if (this.#failed) return;
+    this.#failed = e;
+    this.#log.error({ err: e }, 'compaction worker failed; rooms compact on the event loop from now on');
+    for (const { reject } of this.#pending.values()) reject(e);
+    this.#pending.clear();
+  }
+}
