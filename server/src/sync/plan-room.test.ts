@@ -50,12 +50,12 @@ describe('PlanRoom', () => {
   });
   afterEach(() => db.destroy());
 
-  function connect(room: PlanRoom): { socket: FakeSocket; client: Y.Doc } {
+  function connect(room: PlanRoom, role: Connection['role'] = 'sales'): { socket: FakeSocket; client: Y.Doc } {
     const socket = new FakeSocket();
     const conn: Connection = {
       ws: socket as unknown as WebSocket,
       userId: 'u1',
-      role: 'sales',
+      role,
       credential: { type: 'session', id: 's1' },
       log,
       clientIds: new Set(),
@@ -158,19 +158,24 @@ describe('PlanRoom', () => {
     room.destroy();
   });
 
-  it('prepares the staging copy soon after loading and after a refused update, so the next edit does not build it', async () => {
+  it('prepares the staging copy soon after an editor joins and after a refused update, not for viewers only', async () => {
     const room = await PlanRoom.load('doc-4', store, log);
+    // A viewer alone: no copy is built (it would only cost memory).
+    connect(room, 'viewer');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await room.flush();
     expect(room.stagingReady).toBe(false);
+    // Someone who may edit joins: the copy is ready before their first edit.
+    const { socket, client } = connect(room);
     await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
     // A refused update drops the copy (it may hold part of the refused change) and a new one follows.
-    const { socket, client } = connect(room);
     socket.deliver(encodeUpdate(clientEdit(client, 'finance', 'x', 1)));
     await room.flush();
     expect(socket.closes).toHaveLength(1);
     expect(room.stagingReady).toBe(false);
+    const { socket: editor, client: editorDoc } = connect(room);
     await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
     // The prepared copy judges the next edit like any other.
-    const { socket: editor, client: editorDoc } = connect(room);
     editor.deliver(encodeUpdate(clientEdit(editorDoc, 'sales', 'a|2031-01', 5)));
     await room.flush();
     expect(editor.closes).toEqual([]);

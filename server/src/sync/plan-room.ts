@@ -32,9 +32,10 @@ export interface Connection {
 // An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
 // client from making every other client parse megabytes ten times a second.
 const MAX_AWARENESS_BYTES = 8 * 1024;
-// The staging copy is built this long after a load (or after a refused update dropped it), once
-// the first syncs are answered: building it on the first edit made that edit wait (~0.5 s for a
-// plan of 1,000 SKUs) and every edit queued behind it.
+// The staging copy is built this long after someone who may edit joins (or after a refused update
+// dropped it), once their sync is answered: building it on the first edit made that edit wait
+// (~0.5 s for a plan of 1,000 SKUs) and every edit queued behind it. A plan only viewers have
+// open never needs one, and is spared the second copy in memory.
 const STAGING_WARMUP_MS = 500;
 // Fold the update log into the state blob every this many updates, so loads stay fast.
 const COMPACT_EVERY_UPDATES = 500;
@@ -165,13 +166,13 @@ export class PlanRoom {
       await room.applyServerChange((doc) => migratePlanDoc(doc));
       log.info({ documentId, to: SCHEMA_VERSION }, 'plan document migrated');
     }
-    room.#prepareStaging();
     return room;
   }
 
   /** Adds a socket: sends the server's state vector and everyone's presence. */
   connect(conn: Connection): void {
     this.connections.add(conn);
+    if (conn.role !== 'viewer' && this.#stagingDoc === undefined) this.#prepareStaging();
     conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
@@ -369,10 +370,14 @@ export class PlanRoom {
     await this.#compactIfDue();
   }
 
-  /** Applies a stored update to the live document and sends those same bytes to every socket. */
+  /**
+   * Sends a stored update's bytes to every socket, then applies it to the live document: the
+   * staging copy already integrated it, so it cannot fail there, and nothing reads the live
+   * document in between (the room's queue runs one task at a time).
+   */
   #applyLive(update: Uint8Array, origin: unknown): void {
-    Y.applyUpdate(this.doc, update, origin);
     this.#broadcast(encodeUpdate(update));
+    Y.applyUpdate(this.doc, update, origin);
   }
 
   #handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -428,12 +433,16 @@ export class PlanRoom {
     this.#prepareStaging();
   }
 
-  /** Builds the staging copy in the room's queue a moment from now, unless a change needed it first. */
+  /**
+   * Builds the staging copy in the room's queue a moment from now, if someone who may edit is
+   * still connected and no change needed it first.
+   */
   #prepareStaging(): void {
     clearTimeout(this.#warmupTimer);
     this.#warmupTimer = setTimeout(() => {
       this.#enqueue(async () => {
-        if (!this.#closed && this.#stagingDoc === undefined) this.#staging();
+        const editors = [...this.connections].some((conn) => conn.role !== 'viewer');
+        if (!this.#closed && editors && this.#stagingDoc === undefined) this.#staging();
       });
     }, STAGING_WARMUP_MS);
     this.#warmupTimer.unref();

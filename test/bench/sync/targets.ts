@@ -295,8 +295,12 @@ export class AccordTarget implements Target {
     }
   }
 
-  /** Users (CLI, a few at a time), then sessions over HTTP. */
+  #usersReady = false;
+
+  /** Users (CLI, a few at a time), then sessions over HTTP; once per data directory. */
   async prepareUsers(): Promise<void> {
+    if (this.#usersReady) return;
+    this.#usersReady = true;
     const url = this.#server!.url;
     const admin = await signIn(url, demoEmail('admin'));
     this.#workspaceId = admin.me.memberships[0]!.workspaceId;
