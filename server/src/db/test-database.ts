@@ -1,9 +1,9 @@
 import { UserRepository } from '../users/user.repository.ts';
 import { migrateToLatest, openDatabase, type Db } from './database.ts';
 
-/** For unit tests: a migrated in-memory database holding one user, `u1` (a@b.c). */
-export async function testDatabase(): Promise<Db> {
-  const db = openDatabase(':memory:');
+/** For unit tests: a migrated database (in memory unless a file is given) holding one user, `u1` (a@b.c). */
+export async function testDatabase(file = ':memory:'): Promise<Db> {
+  const db = openDatabase(file);
   await migrateToLatest(db);
   await new UserRepository(db).insertUser({
     id: 'u1',

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { migrateToLatest, openDatabase, type Db } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
+import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { LogCompactor } from './log-compactor.ts';
@@ -23,8 +24,7 @@ describe('LogCompactor', () => {
   async function setUp(): Promise<{ store: DocumentRepository; doc: Y.Doc; append: (n: number) => Promise<number> }> {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-compact-'));
     const file = path.join(dir, 'test.sqlite');
-    db = openDatabase(file);
-    await migrateToLatest(db);
+    db = await testDatabase(file);
     compactor = new LogCompactor(file, log);
     const store = new DocumentRepository(db, { compactor });
     const doc = new Y.Doc();
@@ -75,8 +75,7 @@ describe('LogCompactor', () => {
   it('rejects when its worker fails, and is no longer offered, so rooms compact on the event loop', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-compact-'));
     const file = path.join(dir, 'test.sqlite');
-    db = openDatabase(file);
-    await migrateToLatest(db);
+    db = await testDatabase(file);
     // A database the worker cannot work with: it fails as it starts.
     await db.schema.dropTable('document_states').execute();
     compactor = new LogCompactor(file, log);

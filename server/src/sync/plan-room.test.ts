@@ -8,8 +8,6 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
-import { migrateToLatest, openDatabase } from '../db/database.ts';
-import { UserRepository } from '../users/user.repository.ts';
 import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
@@ -186,15 +184,7 @@ describe('PlanRoom', () => {
   it('folds the update log in the background after 500 edits and keeps taking edits meanwhile', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-room-'));
     const file = path.join(dir, 'room.sqlite');
-    const fileDb = openDatabase(file);
-    await migrateToLatest(fileDb);
-    await new UserRepository(fileDb).insertUser({
-      id: 'u1',
-      email: 'a@b.c',
-      name: 'A',
-      password_hash: 'x',
-      created_at: new Date().toISOString(),
-    });
+    const fileDb = await testDatabase(file);
     const compactor = new LogCompactor(file, log);
     const fileStore = new DocumentRepository(fileDb, { compactor });
     try {
