@@ -1,21 +1,23 @@
 import * as Y from 'yjs';
 
 /**
- * The browser's copy of what a plan document gained in this tab, in IndexedDB: edits made offline
- * survive a closed tab and are merged (and sent) when the plan is next opened.
+ * The browser's copy of the edits made in this tab to a plan document, in IndexedDB: edits made
+ * offline survive a closed tab and are merged (and sent) when the plan is next opened.
  *
  * Written for Accord instead of using y-indexeddb, whose database layout it keeps (an `updates`
  * store of Yjs updates, a `custom` store), because y-indexeddb encodes the whole document when it
  * opens and again every 500 updates. For a plan of 1,000 SKUs that is a 7 MB encode, a stall of a
  * few hundred milliseconds on the main thread in the middle of a meeting. This store never encodes
- * the document:
+ * the document, and stores only what the server may lack:
  *
- * - it is given the updates the document received from the moment it was created, minus the
- *   state it was bootstrapped with (which the server holds), and stores those bytes as they are;
+ * - updates that came from the server (`serverOrigin`, the provider) are never stored: the server
+ *   has them, and the page always starts from the server's state. In a meeting, a page that only
+ *   watches writes nothing;
+ * - it is given this tab's own updates from the moment the document was created, and stores those
+ *   bytes as they are;
  * - when it opens, it applies what an earlier visit stored, then replaces the stored rows with
- *   only what that added (edits the server may lack) and the updates since;
- * - small rows are merged into one in idle time once there are many; large rows (a whole document
- *   synced without bootstrap) are left as they are.
+ *   only what that added (edits the server may lack) and this tab's updates;
+ * - small rows are merged into one in idle time once there are many.
  */
 export class OfflineStore {
   /** Resolves once earlier rows are applied and the rows are rewritten; rejects if IndexedDB fails. */
@@ -24,24 +26,28 @@ export class OfflineStore {
   #rows = 0;
   #destroyed = false;
   #compaction: number | undefined;
+  readonly #serverOrigin: unknown;
   readonly #onUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin !== this) this.#add(update);
+    if (origin !== this && origin !== this.#serverOrigin) this.#add(update);
   };
 
   /**
    * @param name the IndexedDB database (one per document)
    * @param doc the document to keep
-   * @param since updates the document received before the store opened (not the bootstrap)
+   * @param since this tab's updates to the document before the store opened
+   * @param serverOrigin the origin of updates that came from the server (not stored)
    */
   constructor(
     readonly name: string,
     readonly doc: Y.Doc,
     since: readonly Uint8Array[] = [],
+    serverOrigin: unknown = undefined,
   ) {
+    this.#serverOrigin = serverOrigin;
     const pending = [...since];
     // Updates arriving while the database opens are kept in order with the earlier ones.
     const early = (update: Uint8Array, origin: unknown) => {
-      if (origin !== this) pending.push(update);
+      if (origin !== this && origin !== serverOrigin) pending.push(update);
     };
     doc.on('update', early);
     this.whenSynced = openDatabase(name).then(async (db) => {

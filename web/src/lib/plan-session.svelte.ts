@@ -122,8 +122,8 @@ export class PlanSession {
   #doc!: Y.Doc;
   #provider!: WebsocketProvider;
   #store: OfflineStore | null = null;
-  /** Updates the document received before its offline store opened, handed to the store when it does. */
-  #beforeStore: { doc: Y.Doc; updates: Uint8Array[]; listener: (update: Uint8Array) => void } | null = null;
+  /** This tab's updates to the document before its offline store opened, handed to the store when it does. */
+  #beforeStore: { doc: Y.Doc; updates: Uint8Array[]; listener: (update: Uint8Array, origin: unknown) => void } | null = null;
   #activity: Activity = 'active';
   #presenting: PresentingView | null = null;
   #onlineListeners: (() => void) | null = null;
@@ -297,8 +297,11 @@ export class PlanSession {
     this.#doc = doc;
     this.#provider = provider;
     this.#store = null;
+    // This tab's own changes until the offline store opens (the server's are never stored).
     const updates: Uint8Array[] = [];
-    const listener = (update: Uint8Array) => void updates.push(update);
+    const listener = (update: Uint8Array, origin: unknown) => {
+      if (origin !== provider) updates.push(update);
+    };
     doc.on('update', listener);
     this.#beforeStore = { doc, updates, listener };
     this.pendingEdits = 0;
@@ -562,8 +565,8 @@ export class PlanSession {
   /**
    * Keeps a copy of the document in IndexedDB, so edits survive a dropped connection and a closed
    * tab (the provider's sync step merges them on reconnect; edits kept from an earlier visit are
-   * merged when the store opens). Opened once the grid is up, in idle time, and given what the
-   * document received since its bootstrap: what the server holds is never stored.
+   * merged when the store opens). Opened once the grid is up, in idle time, and given this tab's
+   * own changes so far: what came from the server is never stored.
    */
   #openOfflineStore(doc: Y.Doc, options: { now?: boolean } = {}): void {
     if (typeof indexedDB === 'undefined' || this.#store) return;
@@ -571,7 +574,7 @@ export class PlanSession {
       this.#storeTimer = undefined;
       if (this.#destroyed || this.#doc !== doc || this.#store) return;
       const before = this.#beforeStore?.doc === doc ? this.#beforeStore : null;
-      this.#store = new OfflineStore(offlineStoreName(this.documentId), doc, before?.updates);
+      this.#store = new OfflineStore(offlineStoreName(this.documentId), doc, before?.updates, this.#provider);
       this.#dropBeforeStore();
     };
     if (options.now) return open();
