@@ -181,6 +181,19 @@ describe('PlanRoom', () => {
     room.destroy();
   });
 
+  it('sends an accepted edit to every other socket, not back to its sender', async () => {
+    const room = await PlanRoom.load('doc-6', store, log);
+    const { socket: sender, client } = connect(room);
+    const { socket: other } = connect(room);
+    const update = clientEdit(client, 'sales', 'a|2031-01', 42);
+    sender.deliver(encodeUpdate(update));
+    await room.flush();
+    expect(other.updates().map((u) => [...u])).toEqual([[...update]]);
+    expect(sender.updates()).toEqual([]);
+    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(42);
+    room.destroy();
+  });
+
   it('folds the update log in the background after 500 edits and keeps taking edits meanwhile', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-room-'));
     const file = path.join(dir, 'room.sqlite');

@@ -371,13 +371,14 @@ export class PlanRoom {
   }
 
   /**
-   * Sends a stored update's bytes to every socket, then applies it to the live document: the
-   * staging copy already integrated it, so it cannot fail there, and nothing reads the live
-   * document in between (the room's queue runs one task at a time).
+   * Sends a stored update's bytes to every other socket, then applies it to the live document:
+   * the staging copy already integrated it, so it cannot fail there, and nothing reads the live
+   * document in between (the room's queue runs one task at a time). The sender already holds
+   * its update; echoing it would only make it decode its own edit again.
    */
-  #applyLive(update: Uint8Array, origin: unknown): void {
-    this.#broadcast(encodeUpdate(update));
-    Y.applyUpdate(this.doc, update, origin);
+  #applyLive(update: Uint8Array, sender: Connection): void {
+    this.#broadcast(encodeUpdate(update), sender);
+    Y.applyUpdate(this.doc, update, sender);
   }
 
   #handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -504,8 +505,8 @@ export class PlanRoom {
     });
   }
 
-  #broadcast(message: Uint8Array): void {
-    for (const conn of this.connections) this.#send(conn, message);
+  #broadcast(message: Uint8Array, except?: Connection): void {
+    for (const conn of this.connections) if (conn !== except) this.#send(conn, message);
   }
 
   #enqueue(task: () => Promise<void>): void {
