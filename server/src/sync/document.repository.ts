@@ -23,13 +23,18 @@ export class DocumentRepository {
     ((documentId: string, data: Uint8Array, userId: string | null, createdAt: string, cells: CellChange[]) => number) | undefined;
 
   readonly #compactor: LogCompactor | undefined;
+  readonly #swapOnSqlite:
+    ((documentId: string, through: number, expected: number, state: Uint8Array, updatedAt: string) => boolean) | undefined;
 
   /** `compactor`: folds update logs off the event loop (a file database only). */
   constructor(db: Db, options: { compactor?: LogCompactor } = {}) {
     this.#db = db;
     this.#compactor = options.compactor;
     const sqlite = findSqliteHandle(db);
-    if (sqlite) this.#appendOnSqlite = prepareAppend(sqlite);
+    if (sqlite) {
+      this.#appendOnSqlite = prepareAppend(sqlite);
+      this.#swapOnSqlite = prepareSwap(sqlite);
+    }
   }
 
   async load(documentId: string): Promise<StoredDocument> {
@@ -77,12 +82,38 @@ export class DocumentRepository {
   }
 
   /**
-   * Folds the stored updates up to `throughUpdateId` into the state in a worker thread, from what
-   * is stored; resolves true when done, false when another compaction got there first. Null when
-   * no worker can do it (an in-memory database, or the worker failed): use `compact` instead.
+   * Folds the stored updates up to `throughUpdateId` into the state: a worker thread rebuilds and
+   * encodes the document from what is stored, then this connection swaps it in, in one
+   * transaction, unless those updates are no longer all there (another compaction, such as the
+   * room's own on unload, folded them first: its state is at least as new). Resolves true when
+   * swapped in. Null when no worker can do it (an in-memory database, or the worker failed): use
+   * `compact` instead.
    */
   compactInBackground(documentId: string, throughUpdateId: number): Promise<boolean> | null {
-    return this.#compactor?.available ? this.#compactor.compact(documentId, throughUpdateId) : null;
+    const compactor = this.#compactor;
+    if (!compactor?.available) return null;
+    return compactor.encode(documentId, throughUpdateId).then(async (encoded) => {
+      if (!encoded) return false;
+      const updatedAt = new Date().toISOString();
+      // Synchronous on SQLite: nothing else can write on this connection halfway through.
+      if (this.#swapOnSqlite) return this.#swapOnSqlite(documentId, throughUpdateId, encoded.updates, encoded.state, updatedAt);
+      return this.#db.transaction().execute(async (trx) => {
+        const { n } = await trx
+          .selectFrom('document_updates')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('document_id', '=', documentId)
+          .where('id', '<=', throughUpdateId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) !== encoded.updates) return false;
+        await trx
+          .insertInto('document_states')
+          .values({ document_id: documentId, state: encoded.state, updated_at: updatedAt })
+          .onConflict((oc) => oc.column('document_id').doUpdateSet({ state: encoded.state, updated_at: updatedAt }))
+          .execute();
+        await trx.deleteFrom('document_updates').where('document_id', '=', documentId).where('id', '<=', throughUpdateId).execute();
+        return true;
+      });
+    });
   }
 
   /** Replaces the state with `state` and drops the updates it includes, in one transaction. */
@@ -117,4 +148,25 @@ function prepareAppend(sqlite: SQLite.Database) {
   );
   return (documentId: string, data: Uint8Array, userId: string | null, createdAt: string, cells: CellChange[]) =>
     append(documentId, data, userId, createdAt, cells);
+}
+
+/**
+ * Swapping a state encoded elsewhere in for the updates it includes, on SQLite: one synchronous
+ * transaction, skipped (false) when those updates are no longer all there.
+ */
+function prepareSwap(sqlite: SQLite.Database) {
+  const count = sqlite.prepare<[string, number], { n: number }>(
+    'select count(*) as n from document_updates where document_id = ? and id <= ?',
+  );
+  const upsert = sqlite.prepare(
+    'insert into document_states (document_id, state, updated_at) values (?, ?, ?) ' +
+      'on conflict (document_id) do update set state = excluded.state, updated_at = excluded.updated_at',
+  );
+  const drop = sqlite.prepare('delete from document_updates where document_id = ? and id <= ?');
+  return sqlite.transaction((documentId: string, through: number, expected: number, state: Uint8Array, updatedAt: string) => {
+    if (count.get(documentId, through)!.n !== expected) return false;
+    upsert.run(documentId, state, updatedAt);
+    drop.run(documentId, through);
+    return true;
+  });
 }

@@ -3,20 +3,26 @@ import type { Logger } from '../logger.ts';
 import type { CompactionReply, CompactionRequest } from './compaction-worker.ts';
 
 /**
- * Compacts documents' update logs in a worker thread with its own connection to the database
- * file: the worker rebuilds the document from what is stored (state blob + updates up to a given
- * id), encodes it, and swaps it in for those updates in one transaction, while the event loop goes
- * on accepting and broadcasting edits. Folding the log on the event loop encoded the live document
- * there, a stall of a few hundred milliseconds for a plan of 1,000 SKUs every 500 edits.
+ * Rebuilds documents from their stored state and update log in a worker thread with its own
+ * (read-only) connection to the database file, and encodes them there, while the event loop goes
+ * on accepting and broadcasting edits. The caller writes the result (`DocumentRepository`).
+ * Folding the log on the event loop encoded the live document there: a stall of a few hundred
+ * milliseconds for a plan of 1,000 SKUs every 500 edits.
  *
  * Requests run one at a time, in order. If the worker fails, every open and later request rejects
  * and `available` turns false: rooms then compact on the event loop as before.
  */
+/** A document's state encoded from what is stored, and how many logged updates it includes. */
+export interface Encoded {
+  state: Uint8Array;
+  updates: number;
+}
+
 export class LogCompactor {
   readonly #worker: Worker;
   readonly #log: Logger;
-  readonly #pending = new Map<number, { resolve: (compacted: boolean) => void; reject: (e: Error) => void }>();
-  readonly #inFlight = new Set<Promise<boolean>>();
+  readonly #pending = new Map<number, { resolve: (encoded: Encoded | null) => void; reject: (e: Error) => void }>();
+  readonly #inFlight = new Set<Promise<Encoded | null>>();
   #nextId = 1;
   #failed: Error | null = null;
   #stopped = false;
@@ -31,7 +37,7 @@ export class LogCompactor {
       if (this.#pending.size === 0) this.#worker.unref();
       if (!waiting) return;
       if (reply.type === 'error') waiting.reject(new Error(reply.message));
-      else waiting.resolve(reply.type === 'done');
+      else waiting.resolve(reply.type === 'encoded' ? { state: reply.state, updates: reply.updates } : null);
     });
     this.#worker.on('error', (e: Error) => this.#fail(e));
     this.#worker.on('exit', (code) => {
@@ -45,15 +51,15 @@ export class LogCompactor {
   }
 
   /**
-   * Folds the stored updates of `documentId` up to `throughUpdateId` into its state blob. Resolves
-   * true when done, false when skipped because another compaction changed the log meanwhile.
+   * The stored state of `documentId` with its updates up to `throughUpdateId` folded in, encoded,
+   * and how many updates that folded; null when there are none up to that id.
    */
-  compact(documentId: string, throughUpdateId: number): Promise<boolean> {
+  encode(documentId: string, throughUpdateId: number): Promise<Encoded | null> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#stopped) return Promise.reject(new Error('compaction worker stopped'));
     const requestId = this.#nextId++;
     const request: CompactionRequest = { requestId, documentId, throughUpdateId };
-    const done = new Promise<boolean>((resolve, reject) => {
+    const done = new Promise<Encoded | null>((resolve, reject) => {
       this.#pending.set(requestId, { resolve, reject });
       // Kept alive while it has work, so a shutdown waiting for it is not cut short.
       this.#worker.ref();
