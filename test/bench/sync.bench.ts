@@ -41,6 +41,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
 }
 const median = (values: number[]) => percentile(values, 0.5);
+const round1 = (value: number) => round(value, 1);
 const log = (message: string) => console.error(`[sync-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 /** The `sales` keys of the small plan, in a fixed order: the cells the senders write. */
@@ -176,6 +177,7 @@ async function fanOut(targets: Target[]): Promise<Map<string, Record<number, Lat
         const { sender, receivers } = sets.get(target.name)!;
         const result = await openLoop([sender], receivers, LATENCY_RATE, LATENCY_SECONDS);
         (results.get(target.name)![clients] ??= []).push(result);
+        log(`  ${target.name}, window ${round + 1}: p50 ${round1(result.p50)} ms, p99 ${round1(result.p99)} ms`);
         await sleep(300);
       }
     }

@@ -12,7 +12,7 @@ import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
-import { decodeClientMessage, encodeAwareness, encodeUpdate } from './protocol.ts';
+import { HEARTBEAT, decodeClientMessage, encodeAwareness, encodeUpdate } from './protocol.ts';
 
 /** A socket stand-in: records what the room sends and lets the test deliver frames. */
 class FakeSocket extends EventEmitter {
@@ -192,6 +192,19 @@ describe('PlanRoom', () => {
     expect(sender.updates()).toEqual([]);
     expect(room.doc.getMap('sales').get('a|2031-01')).toBe(42);
     room.destroy();
+  });
+
+  it('has a heartbeat that clients take as a message that changes nothing', () => {
+    const message = decodeClientMessage(HEARTBEAT);
+    expect(message.type).toBe('awareness');
+    const presence = new awarenessProtocol.Awareness(new Y.Doc());
+    presence.setLocalState({ user: { id: 'u1' } });
+    const changes: unknown[] = [];
+    presence.on('update', (change: unknown) => changes.push(change));
+    awarenessProtocol.applyAwarenessUpdate(presence, (message as { update: Uint8Array }).update, 'server');
+    expect(changes).toEqual([]);
+    expect(presence.getStates().size).toBe(1);
+    presence.destroy();
   });
 
   it('folds the update log in the background after 500 edits and keeps taking edits meanwhile', async () => {

@@ -71,6 +71,15 @@ export function encodeAwareness(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+/**
+ * An awareness message with no entries: the server sends it to every socket every 15 s. The
+ * y-websocket client closes and reopens a connection that brought no message for 30 s (pings do
+ * not count), and the server does not echo a client's own edits back to it, so a lone editor (or a
+ * script that publishes no presence) would otherwise reconnect every 30 s. Clients apply it as
+ * "nothing changed".
+ */
+export const HEARTBEAT: Uint8Array = encodeAwareness(new Uint8Array([0]));
+
 /** The entries of an awareness update: client id, clock and the parsed state (null = gone). */
 export function decodeAwarenessEntries(update: Uint8Array): { clientId: number; clock: number; state: unknown }[] {
   const decoder = decoding.createDecoder(update);

@@ -13,6 +13,7 @@ import { isAllowedOrigin } from '../http/origin.ts';
 import { randomId } from '../db/ids.ts';
 import type { DocumentRepository } from './document.repository.ts';
 import { MESSAGE_RATE, PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
+import { HEARTBEAT } from './protocol.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
 // y-websocket clients reconnect when they hear nothing for 30 s; a ping every 15 s keeps idle
@@ -324,6 +325,7 @@ export class SyncServer {
       }
       this.#alive.delete(ws);
       ws.ping();
+      if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
     }
   }
 }

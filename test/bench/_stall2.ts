@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildPlan } from './big-plan.ts';
+import { runCli, startServer } from '../support/server-process.ts';
+import { connectPlan, demoEmail, signIn, synced } from '../support/clients.ts';
+const server = await startServer();
+const admin = await signIn(server.url, demoEmail('admin'));
+const sales = await signIn(server.url, demoEmail('sales'));
+const viewer = await signIn(server.url, demoEmail('viewer'));
+const file = path.join(server.dataDir, 'p.json');
+fs.writeFileSync(file, JSON.stringify(buildPlan(5, 'x', 7)));
+const planId = (await runCli(server.dataDir, ['create-plan', '--workspace', admin.me.memberships[0]!.workspaceId, '--from', file])).stdout.trim();
+const w = connectPlan(server.url, planId, sales.cookie); await synced(w);
+const r = connectPlan(server.url, planId, viewer.cookie); await synced(r);
+const sent = new Map<number, number>(); const lat: [number, number][] = [];
+r.doc.getMap('sales').observe((e) => { const now = performance.now(); for (const k of e.keysChanged) { const v = r.doc.getMap('sales').get(k) as number; if (sent.has(v)) lat.push([v, now - sent.get(v)!]); } });
+await new Promise((res) => setTimeout(res, 1500));
+for (let i = 0; i < 700; i++) { sent.set(1e6 + i, performance.now()); w.doc.getMap('sales').set(`SKU-${String(i % 5).padStart(4, '0')}|2031-0${1 + (i % 9)}`, 1e6 + i); await new Promise((res) => setTimeout(res, 25)); }
+await new Promise((res) => setTimeout(res, 1000));
+console.log('top', [...lat].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([v, l]) => `${v - 1e6}:${l.toFixed(1)}`).join(' '));
+console.log(server.output().split('\n').filter((l) => /compact|warn|error/i.test(l)).slice(0, 5).join('\n'));
+w.destroy(); r.destroy(); await server.stop(); process.exit(0);
