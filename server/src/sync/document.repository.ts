@@ -84,36 +84,19 @@ export class DocumentRepository {
   /**
    * Folds the stored updates up to `throughUpdateId` into the state: a worker thread rebuilds and
    * encodes the document from what is stored, then this connection swaps it in, in one
-   * transaction, unless those updates are no longer all there (another compaction, such as the
+   * synchronous transaction (nothing else can write on it halfway through), unless those updates are no longer all there (another compaction, such as the
    * room's own on unload, folded them first: its state is at least as new). Resolves true when
    * swapped in. Null when no worker can do it (an in-memory database, or the worker failed): use
    * `compact` instead.
    */
   compactInBackground(documentId: string, throughUpdateId: number): Promise<boolean> | null {
+    // The worker reads the SQLite file, so the swap is always this connection's SQLite handle.
     const compactor = this.#compactor;
-    if (!compactor?.available) return null;
-    return compactor.encode(documentId, throughUpdateId).then(async (encoded) => {
-      if (!encoded) return false;
-      const updatedAt = new Date().toISOString();
-      // Synchronous on SQLite: nothing else can write on this connection halfway through.
-      if (this.#swapOnSqlite) return this.#swapOnSqlite(documentId, throughUpdateId, encoded.updates, encoded.state, updatedAt);
-      return this.#db.transaction().execute(async (trx) => {
-        const { n } = await trx
-          .selectFrom('document_updates')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('document_id', '=', documentId)
-          .where('id', '<=', throughUpdateId)
-          .executeTakeFirstOrThrow();
-        if (Number(n) !== encoded.updates) return false;
-        await trx
-          .insertInto('document_states')
-          .values({ document_id: documentId, state: encoded.state, updated_at: updatedAt })
-          .onConflict((oc) => oc.column('document_id').doUpdateSet({ state: encoded.state, updated_at: updatedAt }))
-          .execute();
-        await trx.deleteFrom('document_updates').where('document_id', '=', documentId).where('id', '<=', throughUpdateId).execute();
-        return true;
-      });
-    });
+    const swap = this.#swapOnSqlite;
+    if (!compactor?.available || !swap) return null;
+    return compactor
+      .encode(documentId, throughUpdateId)
+      .then((encoded) => (encoded ? swap(documentId, throughUpdateId, encoded.updates, encoded.state, new Date().toISOString()) : false));
   }
 
   /** Replaces the state with `state` and drops the updates it includes, in one transaction. */

@@ -2,6 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.ts';
 import type { CompactionReply, CompactionRequest } from './compaction-worker.ts';
 
+/** A document's state encoded from what is stored, and how many logged updates it includes. */
+export interface Encoded {
+  state: Uint8Array;
+  updates: number;
+}
+
 /**
  * Rebuilds documents from their stored state and update log in a worker thread with its own
  * (read-only) connection to the database file, and encodes them there, while the event loop goes
@@ -12,12 +18,6 @@ import type { CompactionReply, CompactionRequest } from './compaction-worker.ts'
  * Requests run one at a time, in order. If the worker fails, every open and later request rejects
  * and `available` turns false: rooms then compact on the event loop as before.
  */
-/** A document's state encoded from what is stored, and how many logged updates it includes. */
-export interface Encoded {
-  state: Uint8Array;
-  updates: number;
-}
-
 export class LogCompactor {
   readonly #worker: Worker;
   readonly #log: Logger;

@@ -207,9 +207,7 @@ export class PlanRoom {
     await this.#enqueueAndWait(async () => {
       // A background compaction still running has its own snapshot: let it finish first.
       await this.#compaction;
-      if (this.#updatesSinceCompaction === 0) return;
-      await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
-      this.#updatesSinceCompaction = 0;
+      if (this.#updatesSinceCompaction > 0) await this.#compactHere();
     });
   }
 
@@ -471,12 +469,17 @@ export class PlanRoom {
       return;
     }
     try {
-      await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
-      this.#updatesSinceCompaction = 0;
+      await this.#compactHere();
     } catch (e: unknown) {
       // The log still holds every update; compaction is retried after the next one.
       this.#log.error({ err: e, documentId: this.documentId }, 'compaction failed');
     }
+  }
+
+  /** Writes the live document as the compacted state, on the event loop. */
+  async #compactHere(): Promise<void> {
+    await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
+    this.#updatesSinceCompaction = 0;
   }
 
   /** The state a client lacks; the full state (the common case on join) is cached until the next update. */

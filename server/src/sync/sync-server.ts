@@ -16,8 +16,9 @@ import { MESSAGE_RATE, PlanRoom, TokenBucket, type Connection } from './plan-roo
 import { HEARTBEAT } from './protocol.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
-// y-websocket clients reconnect when they hear nothing for 30 s; a ping every 15 s keeps idle
-// meetings connected through proxies and finds dead peers.
+// Every 15 s each socket gets a ping (keeps idle meetings connected through proxies, finds dead
+// peers) and a HEARTBEAT message: y-websocket clients reconnect after 30 s without a message, and
+// pings do not count.
 const PING_INTERVAL_MS = 15_000;
 // One frame carries at most one update; 16 MiB is far above any honest edit (a pasted range of
 // a few thousand cells is a few hundred KiB) and bounds what a client can make us buffer.
