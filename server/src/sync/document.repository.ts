@@ -19,6 +19,7 @@ export interface CellChange {
 /** Storage of Yjs documents: an append-only update log compacted into a state blob. */
 export class DocumentRepository {
   readonly #db: Db;
+  readonly #sqlite: SQLite.Database | undefined;
   readonly #appendOnSqlite:
     ((documentId: string, data: Uint8Array, userId: string | null, createdAt: string, cells: CellChange[]) => number) | undefined;
 
@@ -31,6 +32,7 @@ export class DocumentRepository {
     this.#db = db;
     this.#compactor = options.compactor;
     const sqlite = findSqliteHandle(db);
+    this.#sqlite = sqlite;
     if (sqlite) {
       this.#appendOnSqlite = prepareAppend(sqlite);
       this.#swapOnSqlite = prepareSwap(sqlite);
@@ -50,10 +52,12 @@ export class DocumentRepository {
 
   /**
    * Appends one accepted update and the cells it changed, in one transaction; resolves once both
-   * are committed. Returns the update's log id.
+   * are committed. Returns the update's log id. On SQLite it commits synchronously, unless a
+   * Kysely transaction is open on the connection (one awaiting something other than the database):
+   * the append would silently join it and be rolled back with it, so it waits its turn instead.
    */
   async append(documentId: string, data: Uint8Array, userId: string | null, createdAt: string, cells: CellChange[] = []): Promise<number> {
-    if (this.#appendOnSqlite) return this.#appendOnSqlite(documentId, data, userId, createdAt, cells);
+    if (this.#appendOnSqlite && !this.#sqlite!.inTransaction) return this.#appendOnSqlite(documentId, data, userId, createdAt, cells);
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('document_updates')
@@ -94,9 +98,13 @@ export class DocumentRepository {
     const compactor = this.#compactor;
     const swap = this.#swapOnSqlite;
     if (!compactor?.available || !swap) return null;
-    return compactor
-      .encode(documentId, throughUpdateId)
-      .then((encoded) => (encoded ? swap(documentId, throughUpdateId, encoded.updates, encoded.state, new Date().toISOString()) : false));
+    const sqlite = this.#sqlite!;
+    const swapWhenFree = async (encoded: { updates: number; state: Uint8Array }): Promise<boolean> => {
+      // Never inside a Kysely transaction that happens to be open on the connection.
+      while (sqlite.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+      return swap(documentId, throughUpdateId, encoded.updates, encoded.state, new Date().toISOString());
+    };
+    return compactor.encode(documentId, throughUpdateId).then((encoded) => (encoded ? swapWhenFree(encoded) : false));
   }
 
   /** Replaces the state with `state` and drops the updates it includes, in one transaction. */

@@ -194,6 +194,42 @@ describe('PlanRoom', () => {
     room.destroy();
   });
 
+  it('never commits an edit inside a transaction that another part of the server has open', async () => {
+    const room = await PlanRoom.load('doc-8', store, log);
+    const { socket: sender, client } = connect(room);
+    const { socket: other } = connect(room);
+    const update = clientEdit(client, 'sales', 'a|2031-01', 8);
+    let delivered!: () => void;
+    const rolledBack = db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('document_states')
+          .values({ document_id: 'other', state: new Uint8Array([0, 0]), updated_at: 'x' })
+          .execute();
+        // The edit arrives while this transaction is open (it waits on the event loop here).
+        await new Promise<void>((resolve) => {
+          delivered = resolve;
+          setTimeout(() => sender.deliver(encodeUpdate(update)), 0);
+        });
+        throw new Error('roll back');
+      })
+      .catch((e: unknown) => e);
+    await expect.poll(() => delivered !== undefined).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Not sent while it could still be rolled back with someone else's transaction.
+    expect(other.updates()).toEqual([]);
+    delivered();
+    expect(await rolledBack).toBeInstanceOf(Error);
+    await room.flush();
+    // The other transaction was rolled back; the edit was committed on its own and then sent.
+    expect(await db.selectFrom('document_states').select('document_id').where('document_id', '=', 'other').execute()).toEqual([]);
+    expect((await store.load('doc-8')).updates.map((u) => [...u.data])).toEqual([[...update]]);
+    expect(other.updates().map((u) => [...u])).toEqual([[...update]]);
+    expect(sender.closes).toEqual([]);
+    room.destroy();
+  });
+
   it('has a heartbeat that clients take as a message that changes nothing', () => {
     const message = decodeClientMessage(HEARTBEAT);
     expect(message.type).toBe('awareness');
