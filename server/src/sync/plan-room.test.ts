@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { LogCompactor } from './log-compactor.ts';
+import { pino } from 'pino';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
@@ -48,16 +49,21 @@ describe('PlanRoom', () => {
   });
   afterEach(() => db.destroy());
 
-  function connect(room: PlanRoom, role: Connection['role'] = 'sales'): { socket: FakeSocket; client: Y.Doc } {
+  function connect(
+    room: PlanRoom,
+    role: Connection['role'] = 'sales',
+    connLog: Connection['log'] = log,
+  ): { socket: FakeSocket; client: Y.Doc } {
     const socket = new FakeSocket();
     const conn: Connection = {
       ws: socket as unknown as WebSocket,
       userId: 'u1',
       role,
       credential: { type: 'session', id: 's1' },
-      log,
+      log: connLog,
       clientIds: new Set(),
       rate: new TokenBucket(1_000, 1_000),
+      lastSentAt: 0,
     };
     room.connect(conn);
     const client = new Y.Doc();
@@ -227,6 +233,57 @@ describe('PlanRoom', () => {
     expect((await store.load('doc-8')).updates.map((u) => [...u.data])).toEqual([[...update]]);
     expect(other.updates().map((u) => [...u])).toEqual([[...update]]);
     expect(sender.closes).toEqual([]);
+    room.destroy();
+  });
+
+  it('sends the heartbeat only to sockets that were sent nothing lately', async () => {
+    const room = await PlanRoom.load('doc-9', store, log);
+    const { socket: sender, client } = connect(room);
+    const { socket: watcher } = connect(room);
+    const heartbeats = (socket: FakeSocket) => socket.sent.filter((frame) => Buffer.compare(frame, HEARTBEAT) === 0).length;
+    const beforeEdit = performance.now();
+    // The watcher is sent the edit; the sender is not (no echo), so only the sender is quiet.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    watcher.sent.length = 0;
+    sender.sent.length = 0;
+    sender.deliver(encodeUpdate(clientEdit(client, 'sales', 'a|2031-01', 1)));
+    await room.flush();
+    room.heartbeat(beforeEdit + 1);
+    expect(heartbeats(sender)).toBe(1);
+    expect(heartbeats(watcher)).toBe(0);
+    // Once everybody has been quiet long enough, everybody gets one.
+    room.heartbeat(performance.now());
+    expect([heartbeats(sender), heartbeats(watcher)]).toEqual([2, 1]);
+    room.destroy();
+  });
+
+  it('ignores presence without a user quietly and warns when it names someone else', async () => {
+    const warnings: { msg: string }[] = [];
+    const capture = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line) as { msg: string }) });
+    const room = await PlanRoom.load('doc-10', store, log);
+    const { socket: speaker } = connect(room, 'sales', capture);
+    const publish = (state: unknown) => {
+      const presence = new awarenessProtocol.Awareness(new Y.Doc());
+      presence.setLocalState(state as Record<string, unknown>);
+      speaker.deliver(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(presence, [presence.clientID])));
+      const id = presence.clientID;
+      presence.destroy();
+      return id;
+    };
+    // What a plain y-websocket client publishes (and renews every 15 s): no presence, no warning.
+    const anonymous = publish({});
+    await room.flush();
+    expect(room.awareness.getStates().has(anonymous)).toBe(false);
+    expect(warnings).toEqual([]);
+    // Someone else's name: refused and logged.
+    const forged = publish({ user: { id: 'u2', role: 'sales' } });
+    await room.flush();
+    expect(room.awareness.getStates().has(forged)).toBe(false);
+    expect(warnings.map((w) => w.msg)).toEqual(['awareness update impersonates another user; ignored']);
+    // Their own: shown.
+    const own = publish({ user: { id: 'u1', role: 'sales' } });
+    await room.flush();
+    expect(room.awareness.getStates().has(own)).toBe(true);
     room.destroy();
   });
 

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { CellChange, DocumentRepository } from './document.repository.ts';
 import { applyToStaging, cloneDoc } from './update-guard.ts';
 import {
+  HEARTBEAT,
   decodeAwarenessEntries,
   decodeClientMessage,
   encodeAwareness,
@@ -27,6 +28,8 @@ export interface Connection {
   clientIds: Set<number>;
   /** Messages this socket may still send now (see MESSAGE_RATE). */
   rate: TokenBucket;
+  /** performance.now() of the last message sent to this socket (the heartbeat goes to quiet ones). */
+  lastSentAt: number;
 }
 
 // An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
@@ -283,6 +286,14 @@ export class PlanRoom {
     this.#forgetFullState();
   }
 
+  /**
+   * Sends the HEARTBEAT to every socket that was sent nothing since `quietSince` (a
+   * performance.now() time): y-websocket clients drop a connection that brings no message for 30 s.
+   */
+  heartbeat(quietSince: number): void {
+    for (const conn of this.connections) if (conn.lastSentAt <= quietSince) this.#send(conn, HEARTBEAT);
+  }
+
   /** Closes every socket (e.g. on shutdown) and stops accepting messages. */
   closeAll(code: number, reason: string): void {
     for (const conn of [...this.connections]) this.#close(conn, code, reason);
@@ -394,6 +405,9 @@ export class PlanRoom {
     for (const { clientId, state } of entries) {
       const owner = [...this.connections].find((c) => c !== conn && c.clientIds.has(clientId));
       const user = (state as { user?: { id?: unknown; role?: unknown } } | null)?.user;
+      // A client that never said who it is (a plain y-websocket client publishes `{}` and renews it
+      // every 15 s) has no presence to show: ignored, without a warning each time.
+      if (!owner && state !== null && user === undefined) return;
       if (owner || (state !== null && (user?.id !== conn.userId || user?.role !== conn.role))) {
         conn.log.warn({ clientId }, 'awareness update impersonates another user; ignored');
         return;
@@ -503,6 +517,7 @@ export class PlanRoom {
 
   #send(conn: Connection, message: Uint8Array): void {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.lastSentAt = performance.now();
     conn.ws.send(message, (err) => {
       if (err) this.#close(conn, CloseCode.goingAway, 'send failed');
     });

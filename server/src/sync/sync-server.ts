@@ -13,13 +13,14 @@ import { isAllowedOrigin } from '../http/origin.ts';
 import { randomId } from '../db/ids.ts';
 import type { DocumentRepository } from './document.repository.ts';
 import { MESSAGE_RATE, PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
-import { HEARTBEAT } from './protocol.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
 // Every 15 s each socket gets a ping (keeps idle meetings connected through proxies, finds dead
-// peers) and a HEARTBEAT message: y-websocket clients reconnect after 30 s without a message, and
-// pings do not count.
+// peers), and a HEARTBEAT message if it was sent nothing in the last 10 s: y-websocket clients
+// reconnect after 30 s without a message (pings do not count), and a socket skipped now hears
+// from us within 10 + 15 = 25 s. Sockets in an active meeting get edits and presence instead.
 const PING_INTERVAL_MS = 15_000;
+const HEARTBEAT_IDLE_MS = 10_000;
 // One frame carries at most one update; 16 MiB is far above any honest edit (a pasted range of
 // a few thousand cells is a few hundred KiB) and bounds what a client can make us buffer.
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -183,6 +184,7 @@ export class SyncServer {
         clientIds: new Set(),
         rate: new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst),
         log: log.child({ userId: auth.user.id, planId }),
+        lastSentAt: performance.now(),
       };
       if (room.destroyed) {
         ws.close(CloseCode.goingAway, 'plan was unloaded; reconnect');
@@ -326,8 +328,9 @@ export class SyncServer {
       }
       this.#alive.delete(ws);
       ws.ping();
-      if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
     }
+    const quietSince = performance.now() - HEARTBEAT_IDLE_MS;
+    this.#forEachRoom((room) => room.heartbeat(quietSince));
   }
 }
 
