@@ -80,6 +80,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${port}`;
   log.info({ port, host: config.host, url, dataDir: config.dataDir }, 'listening');
+  // Baseline runs that the last stop (or a crash) cut short start again from the stored plan.
+  services.baseline.resumeInterrupted().catch((e: unknown) => log.error({ err: e }, 'resuming interrupted baseline jobs failed'));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -6,6 +6,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
 import * as scenarios from './migrations/0004-scenarios.ts';
+import * as baselineRuns from './migrations/0005-baseline-runs.ts';
 import type { Database } from './schema.ts';
 import { ConfigError } from '../config.ts';
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-history-and-tokens': historyAndTokens,
   '0003-governance': governance,
   '0004-scenarios': scenarios,
+  '0005-baseline-runs': baselineRuns,
 };
 
 /**

@@ -188,6 +188,21 @@ export interface ScenarioTable {
   updated_at: string;
 }
 
+export interface BaselineRunTable {
+  plan_id: string;
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** JSON: the BaselineStatus of @accord/protocol. */
+  status: string;
+  updated_at: string;
+}
+
+export interface BaselineFitTable {
+  plan_id: string;
+  product_id: string;
+  /** JSON: the BaselineProductFit of @accord/protocol. */
+  fit: string;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -207,6 +222,8 @@ export interface Database {
   snapshots: SnapshotTable;
   cycle_stages: CycleStageTable;
   scenarios: ScenarioTable;
+  baseline_runs: BaselineRunTable;
+  baseline_fits: BaselineFitTable;
 }
 
 export type User = Selectable<UserTable>;

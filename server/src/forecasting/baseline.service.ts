@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
 import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
+import type { BaselineRepository } from './baseline.repository.ts';
 
 /** Roles that may start the baseline job by hand (it also starts after an actuals import). */
 export const BASELINE_ROLES: readonly Role[] = ['operations', 'leader', 'admin'];
@@ -26,11 +27,15 @@ interface SeriesInput {
   integers: boolean;
 }
 
+/** A run started by this process. */
 interface JobState {
   status: BaselineStatus;
+  /** The fits of the last run this process finished (also stored). */
   fits: Map<string, BaselineProductFit>;
   /** Set when a new run is asked for while one runs: it starts again on the newest actuals. */
   rerun: boolean;
+  /** Settles once the run's start is recorded. */
+  recorded: Promise<void>;
   done: Promise<void>;
 }
 
@@ -52,28 +57,42 @@ function stored(value: number, integers: boolean): number {
 
 /**
  * The statistical baseline job: forecasts every active product from its sales actuals with
- * @accord/forecast and writes the changed `statistical` cells of the horizon. Runs in the
- * background in chunks so the sync loop stays responsive; status and per-product fits are kept
- * in memory (they are recomputed by the next run after a restart).
+ * @accord/forecast and writes the changed `statistical` cells of the horizon. Fits in a worker
+ * thread so the sync loop stays responsive. Each run's status and the last finished run's
+ * per-product fits are stored, so they outlive a restart, and a run that a restart interrupted
+ * is started again (`resumeInterrupted`).
  */
 export class BaselineService {
   readonly #plans: PlanService;
   readonly #sync: SyncServer;
+  readonly #runs: BaselineRepository;
   readonly #log: Logger;
   readonly #jobs = new Map<string, JobState>();
   readonly #now: () => Date;
 
-  constructor(plans: PlanService, sync: SyncServer, log: Logger, now: () => Date = () => new Date()) {
+  constructor(plans: PlanService, sync: SyncServer, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
     this.#plans = plans;
     this.#sync = sync;
+    this.#runs = runs;
     this.#log = log;
     this.#now = now;
   }
 
-  /** The job status of a plan the user may read. */
+  /** The job status of a plan the user may read: of the run this process knows, else the stored one. */
   async status(userId: string, planId: string): Promise<BaselineStatus> {
     await this.#plans.getPlanForUser(userId, planId);
-    return this.#statusOf(planId);
+    if (this.#jobs.has(planId)) return this.#statusOf(planId);
+    return (await this.#runs.findStatus(planId)) ?? emptyStatus();
+  }
+
+  /** Starts again every run that was still going when the server last stopped (at start-up). */
+  async resumeInterrupted(): Promise<string[]> {
+    const planIds = await this.#runs.interrupted();
+    for (const planId of planIds) {
+      this.#log.info({ planId }, 'baseline job interrupted by a restart; running it again');
+      this.start(planId);
+    }
+    return planIds;
   }
 
   /** Starts the job on request (operations, leaders, admins). */
@@ -82,13 +101,15 @@ export class BaselineService {
     if (!BASELINE_ROLES.includes(role))
       throw new HttpError(403, 'forbidden', `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
     this.start(planId);
+    // Answered once the run is on record, so a restart from now on resumes it.
+    await this.#jobs.get(planId)?.recorded;
     return this.#statusOf(planId);
   }
 
   /** How one product's baseline was fitted in the last run. */
   async productFit(userId: string, planId: string, productId: string): Promise<BaselineProductFit> {
     await this.#plans.getPlanForUser(userId, planId);
-    const fit = this.#jobs.get(planId)?.fits.get(productId);
+    const fit = this.#jobs.get(planId)?.fits.get(productId) ?? (await this.#runs.findFit(planId, productId));
     if (!fit) throw notFound(`A baseline fit of product ${productId}`);
     return fit;
   }
@@ -103,11 +124,19 @@ export class BaselineService {
       job.rerun = true;
       return true;
     }
-    const state: JobState = job ?? { status: emptyStatus(), fits: new Map(), rerun: false, done: Promise.resolve() };
-    state.status = { ...emptyStatus(), state: 'running', startedAt: this.#now().toISOString() };
+    const state: JobState = job ?? {
+      status: emptyStatus(),
+      fits: new Map(),
+      rerun: false,
+      recorded: Promise.resolve(),
+      done: Promise.resolve(),
+    };
+    const startedAt = this.#now().toISOString();
+    state.status = { ...emptyStatus(), state: 'running', startedAt };
     state.rerun = false;
     this.#jobs.set(planId, state);
-    state.done = this.#run(planId, state).catch((e: unknown) => {
+    state.recorded = this.#record(planId, state.status);
+    state.done = this.#run(planId, state).catch(async (e: unknown) => {
       this.#log.error({ err: e, planId }, 'baseline job failed');
       state.status = {
         ...state.status,
@@ -115,6 +144,8 @@ export class BaselineService {
         finishedAt: this.#now().toISOString(),
         error: e instanceof Error ? e.message : String(e),
       };
+      await state.recorded;
+      await this.#record(planId, state.status);
     });
     return true;
   }
@@ -165,9 +196,26 @@ export class BaselineService {
       }
     });
     state.fits = fits;
-    state.status = { ...state.status, state: 'done', progress: 1, finishedAt: this.#now().toISOString(), methods, changedCells };
+    const finishedAt = this.#now().toISOString();
+    state.status = { ...state.status, state: 'done', progress: 1, finishedAt, methods, changedCells };
+    await state.recorded;
+    try {
+      await this.#runs.saveFinished(planId, state.status, [...fits.values()], finishedAt);
+    } catch (e: unknown) {
+      // The forecasts are in the plan; only the explanation of each fit is lost to a restart.
+      this.#log.error({ err: e, planId }, 'storing the baseline fits failed');
+    }
     this.#log.info({ planId, products: inputs.length, changedCells, methods }, 'baseline computed');
     if (state.rerun) this.start(planId);
+  }
+
+  /** Stores a run's status; a failure to is logged (the run itself goes on). */
+  async #record(planId: string, status: BaselineStatus): Promise<void> {
+    try {
+      await this.#runs.saveStatus(planId, status, this.#now().toISOString());
+    } catch (e: unknown) {
+      this.#log.error({ err: e, planId }, 'storing the baseline status failed');
+    }
   }
 
   /** Every non-retired product (of a non-retired family) with sales actuals over the history buckets. */

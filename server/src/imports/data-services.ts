@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { BaselineRepository } from '../forecasting/baseline.repository.ts';
 import { BaselineService } from '../forecasting/baseline.service.ts';
 import type { GovernanceRepository } from '../governance/governance.repository.ts';
 import type { DataServices } from '../http/data.routes.ts';
@@ -19,7 +20,7 @@ export function createDataServices(deps: {
   sync: SyncServer;
   governance: GovernanceRepository;
 }): DataServices {
-  const baseline = new BaselineService(deps.plans, deps.sync, deps.log);
+  const baseline = new BaselineService(deps.plans, deps.sync, new BaselineRepository(deps.db), deps.log);
   return {
     baseline,
     imports: new ImportService(deps.plans, deps.users, deps.sync, deps.log, (planId) => baseline.start(planId)),
