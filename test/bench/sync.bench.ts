@@ -14,7 +14,7 @@ const BIG_SKUS = 1_000; // cold load: 1,000 SKUs × 36 buckets
 const LATENCY_CLIENTS = [2, 10, 50];
 const LATENCY_RATE = 40; // updates/s from one sender socket
 const LATENCY_SECONDS = 5;
-const LATENCY_ROUNDS = 3; // windows per server and client count, interleaved across servers
+const LATENCY_ROUNDS = 5; // windows per server and client count, interleaved across servers
 const RATE_STEPS = [20, 50, 100, 200, 400];
 const RATE_SECONDS = 3;
 const RATE_READERS = 10;
@@ -84,6 +84,8 @@ async function connectMany(target: Target, plan: string, role: 'writer' | 'reade
 interface LatencyResult {
   p50: number;
   p99: number;
+  /** Median over updates of the first receiver's latency from the actual send (no timer lateness). */
+  first: number;
   samples: number;
   missing: number;
 }
@@ -99,6 +101,8 @@ async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: 
   nextBase += 1_000_000;
   const latencies: number[] = [];
   const scheduled = new Float64Array(count);
+  const sentAt = new Float64Array(count);
+  const firstAt = new Float64Array(count).fill(Infinity);
   const unobserve: (() => void)[] = [];
   for (const receiver of receivers) {
     const map = receiver.doc.getMap<number>('sales');
@@ -110,6 +114,7 @@ async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: 
         if (index >= 0 && index < count && !seen[index]) {
           seen[index] = 1;
           latencies.push(now - scheduled[index]!);
+          if (now < firstAt[index]!) firstAt[index] = now;
         }
       }
     };
@@ -122,6 +127,7 @@ async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: 
   while (next < count) {
     const now = performance.now();
     while (next < count && scheduled[next]! <= now) {
+      sentAt[next] = performance.now();
       senders[next % senders.length]!.doc.getMap('sales').set(SALES_KEYS[next % SALES_KEYS.length]!, base + next);
       next++;
     }
@@ -133,7 +139,8 @@ async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: 
   for (const stop of unobserve) stop();
   const missing = expected - latencies.length;
   const all = [...latencies, ...Array<number>(missing).fill(Infinity)];
-  return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), samples: latencies.length, missing };
+  const first = median(Array.from(firstAt, (at, i) => at - sentAt[i]!));
+  return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), first, samples: latencies.length, missing };
 }
 
 interface Results {
@@ -172,12 +179,14 @@ async function fanOut(targets: Target[]): Promise<Map<string, Record<number, Lat
       sets.set(target.name, { sender, receivers: await connectMany(target, 'fanout', 'reader', clients - 1) });
     }
     await sleep(500);
-    for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (let window = 0; window < LATENCY_ROUNDS; window++) {
       for (const target of targets) {
         const { sender, receivers } = sets.get(target.name)!;
         const result = await openLoop([sender], receivers, LATENCY_RATE, LATENCY_SECONDS);
         (results.get(target.name)![clients] ??= []).push(result);
-        log(`  ${target.name}, window ${round + 1}: p50 ${round1(result.p50)} ms, p99 ${round1(result.p99)} ms`);
+        log(
+          `  ${target.name}, window ${window + 1}: p50 ${round1(result.p50)} ms, p99 ${round1(result.p99)} ms, first receiver ${round(result.first, 2)} ms`,
+        );
         await sleep(300);
       }
     }
@@ -416,6 +425,7 @@ const fan = (name: string, n: number) => {
     p50: median(windows.map((w) => w.p50)),
     p99: median(windows.map((w) => w.p99)),
     p99s: windows.map((w) => w.p99),
+    first: median(windows.map((w) => w.first)),
     missing: windows.reduce((sum, w) => sum + w.missing, 0),
   };
 };
@@ -424,7 +434,7 @@ const fanRows: [string, (name: string) => string][] = LATENCY_CLIENTS.map((n) =>
   (name) => {
     const f = fan(name, n);
     if (!f) return 'not measured';
-    return `${ms(f.p50)} / ${ms(f.p99)} (p99s ${f.p99s.map((v) => round(v)).join(', ')})${f.missing ? ` (${f.missing} missing)` : ''}`;
+    return `${ms(f.p50)} / ${ms(f.p99)} (p99s ${f.p99s.map((v) => round(v)).join(', ')}; first receiver ${round(f.first, 2)} ms)${f.missing ? ` (${f.missing} missing)` : ''}`;
   },
 ]);
 const rows: [string, (r: Results) => string][] = [
