@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { startServer } from './server.ts';
 
-// Entry point of `pnpm start`: one process serving the web app, the API and the sync endpoint.
+// Starts the server (loaded by main.ts once the compile cache is on) and stops it on SIGINT/SIGTERM.
 try {
   const config = loadConfig();
   const running = await startServer(config);
