@@ -18,23 +18,13 @@ export class BaselineRepository {
 
   /** Records a run's status (a run starting, or one that failed) and keeps the last fits. */
   async saveStatus(planId: string, status: BaselineStatus, at: string): Promise<void> {
-    const values = { state: status.state, status: JSON.stringify(status), updated_at: at };
-    await this.#db
-      .insertInto('baseline_runs')
-      .values({ plan_id: planId, ...values })
-      .onConflict((oc) => oc.column('plan_id').doUpdateSet(values))
-      .execute();
+    await upsertRun(this.#db, planId, status, at);
   }
 
   /** Records a finished run: its status and its fits, which replace the previous run's, in one transaction. */
   async saveFinished(planId: string, status: BaselineStatus, fits: BaselineProductFit[], at: string): Promise<void> {
-    const values = { state: status.state, status: JSON.stringify(status), updated_at: at };
     await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('baseline_runs')
-        .values({ plan_id: planId, ...values })
-        .onConflict((oc) => oc.column('plan_id').doUpdateSet(values))
-        .execute();
+      await upsertRun(trx, planId, status, at);
       await trx.deleteFrom('baseline_fits').where('plan_id', '=', planId).execute();
       for (let i = 0; i < fits.length; i += FITS_PER_INSERT) {
         await trx
@@ -62,4 +52,13 @@ export class BaselineRepository {
     const rows = await this.#db.selectFrom('baseline_runs').select('plan_id').where('state', '=', 'running').execute();
     return rows.map((r) => r.plan_id);
   }
+}
+
+async function upsertRun(db: Db, planId: string, status: BaselineStatus, at: string): Promise<void> {
+  const values = { state: status.state, status: JSON.stringify(status), updated_at: at };
+  await db
+    .insertInto('baseline_runs')
+    .values({ plan_id: planId, ...values })
+    .onConflict((oc) => oc.column('plan_id').doUpdateSet(values))
+    .execute();
 }
