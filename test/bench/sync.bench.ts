@@ -15,7 +15,7 @@ const LATENCY_CLIENTS = [2, 10, 50];
 const LATENCY_RATE = 40; // updates/s from one sender socket
 const LATENCY_SECONDS = 5;
 const LATENCY_ROUNDS = 5; // windows per server and client count, interleaved across servers
-const RATE_STEPS = [20, 50, 100, 200, 400];
+const RATE_STEPS = [20, 50, 100, 200, 400, 800, 1600];
 const RATE_SECONDS = 3;
 const RATE_READERS = 10;
 const PER_SENDER_RATE = 50; // stays under Accord's 100 messages/s per socket
@@ -372,7 +372,8 @@ async function benchTarget(target: Target): Promise<Results> {
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const loadAtStart = os.loadavg()[0]!.toFixed(2);
 const factories: [string, () => Target][] = [
-  ['accord', () => new AccordTarget(25)],
+  // 25 viewers for the 500-client reconnect; 2 more writers for the top rate step (32 sender sockets).
+  ['accord', () => new AccordTarget(25, 2)],
   ['y-websocket-server', () => new YwssTarget()],
   ['hocuspocus', () => new HocuspocusTarget()],
 ];

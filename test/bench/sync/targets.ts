@@ -240,7 +240,7 @@ export class HocuspocusTarget extends LauncherTarget {
   }
 }
 
-/** Bench users: viewers in the demo workspace, each good for MAX_SOCKETS_PER_USER sockets. */
+/** Bench users: viewers and extra sales writers in the demo workspace, each good for MAX_SOCKETS_PER_USER sockets. */
 const MAX_SOCKETS_PER_USER = 20;
 const BENCH_PASSWORD = 'bench-password-1';
 
@@ -250,6 +250,7 @@ export class AccordTarget implements Target {
   readonly setup = 'node server/src/main.ts (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append + cell_history per update';
   readonly #dataDir = tempDir('accord-syncbench-');
   readonly #viewers: number;
+  readonly #writers: number;
   #server: ServerProcess | undefined;
   #port = 0;
   #workspaceId = '';
@@ -257,9 +258,10 @@ export class AccordTarget implements Target {
   /** Sessions per user email and how many sockets each has open. */
   #sessions: { email: string; cookie: string; open: number; role: ClientRole }[] = [];
 
-  /** `viewers`: how many viewer users to create (20 sockets each). */
-  constructor(viewers: number) {
+  /** `viewers` and `writers` (sales, besides the demo's own): how many users to create (20 sockets each). */
+  constructor(viewers: number, writers = 0) {
     this.#viewers = viewers;
+    this.#writers = writers;
   }
 
   async start(): Promise<void> {
@@ -304,22 +306,25 @@ export class AccordTarget implements Target {
     const url = this.#server!.url;
     const admin = await signIn(url, demoEmail('admin'));
     this.#workspaceId = admin.me.memberships[0]!.workspaceId;
-    const emails = Array.from({ length: this.#viewers }, (_, i) => `bench-viewer-${i}@bench.accord.test`);
-    // Users only through the CLI (about a second each); the role through the admin API.
-    await inBatches(emails, 3, async (email) => {
+    const users = [
+      ...Array.from({ length: this.#viewers }, (_, i) => ({ email: `bench-viewer-${i}@bench.accord.test`, role: 'reader' as const })),
+      ...Array.from({ length: this.#writers }, (_, i) => ({ email: `bench-writer-${i}@bench.accord.test`, role: 'writer' as const })),
+    ];
+    // Users only through the CLI (a fraction of a second each); the role through the admin API.
+    await inBatches(users, 3, async ({ email, role }) => {
       await cli(this.#dataDir, ['create-user', '--email', email, '--name', email.split('@')[0]!, '--password', BENCH_PASSWORD]);
       const response = await fetch(`${url}/api/workspaces/${this.#workspaceId}/members`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', origin: url, cookie: admin.cookie },
-        body: JSON.stringify({ email, role: 'viewer' }),
+        body: JSON.stringify({ email, role: role === 'writer' ? 'sales' : 'viewer' }),
       });
       if (response.status !== 204) throw new Error(`set role of ${email}: ${response.status} ${await response.text()}`);
     });
     const sales = await signIn(url, demoEmail('sales'));
     this.#sessions = [{ email: demoEmail('sales'), cookie: sales.cookie, open: 0, role: 'writer' }];
-    for (const email of emails) {
+    for (const { email, role } of users) {
       const { cookie } = await signIn(url, email, BENCH_PASSWORD);
-      this.#sessions.push({ email, cookie, open: 0, role: 'reader' });
+      this.#sessions.push({ email, cookie, open: 0, role });
     }
   }
 
