@@ -209,7 +209,7 @@ export class BaselineService {
     if (state.rerun) this.start(planId);
   }
 
-  /** Stores a run's status; a failure to is logged (the run itself goes on). */
+  /** Stores a run's status; a failure is logged and the run goes on. */
   async #record(planId: string, status: BaselineStatus): Promise<void> {
     try {
       await this.#runs.saveStatus(planId, status, this.#now().toISOString());

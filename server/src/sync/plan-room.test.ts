@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import { pino } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { LogCompactor } from './log-compactor.ts';
-import { pino } from 'pino';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
@@ -205,7 +205,7 @@ describe('PlanRoom', () => {
     const { socket: sender, client } = connect(room);
     const { socket: other } = connect(room);
     const update = clientEdit(client, 'sales', 'a|2031-01', 8);
-    let delivered!: () => void;
+    let endTransaction: (() => void) | undefined;
     const rolledBack = db
       .transaction()
       .execute(async (trx) => {
@@ -215,17 +215,17 @@ describe('PlanRoom', () => {
           .execute();
         // The edit arrives while this transaction is open (it waits on the event loop here).
         await new Promise<void>((resolve) => {
-          delivered = resolve;
+          endTransaction = resolve;
           setTimeout(() => sender.deliver(encodeUpdate(update)), 0);
         });
         throw new Error('roll back');
       })
       .catch((e: unknown) => e);
-    await expect.poll(() => delivered !== undefined).toBe(true);
+    await expect.poll(() => endTransaction !== undefined).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Not sent while it could still be rolled back with someone else's transaction.
     expect(other.updates()).toEqual([]);
-    delivered();
+    endTransaction!();
     expect(await rolledBack).toBeInstanceOf(Error);
     await room.flush();
     // The other transaction was rolled back; the edit was committed on its own and then sent.
