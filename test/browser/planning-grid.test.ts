@@ -60,8 +60,30 @@ describe('the planning grid (Chromium)', () => {
     const rowCount = Number(await viewer.locator(grid).getAttribute('data-row-count'));
     expect(rowCount).toBeGreaterThan(200);
     expect(await viewer.locator(`${grid} tbody tr`).count()).toBeLessThan(80);
+    // Rows scrolling in take over the DOM of rows that scrolled out: each must show its own place,
+    // id and cells, with no row twice.
+    const rowsAreConsistent = () =>
+      viewer.locator(`${grid} tbody tr`).evaluateAll((rows) => {
+        const ids = rows.map((row) => row.getAttribute('data-row-id'));
+        return (
+          new Set(ids).size === ids.length &&
+          rows.every(
+            (row) =>
+              (row as HTMLElement).style.top === `${(Number(row.getAttribute('aria-rowindex')) - 1) * 28}px` &&
+              [...row.querySelectorAll('td[data-row-id]')].every(
+                (cell) => cell.getAttribute('data-row-id') === row.getAttribute('data-row-id'),
+              ),
+          )
+        );
+      });
+    for (const top of [280, 1_120, 2_240, 560]) {
+      await viewer.locator('[data-testid=grid-scroller]').evaluate((element, to) => element.scrollTo(0, to), top);
+      await expect.poll(() => viewer.locator(`${grid} tr[aria-rowindex="${Math.floor(top / 28) + 1}"]`).count()).toBe(1);
+      expect(await rowsAreConsistent()).toBe(true);
+    }
     await viewer.locator('[data-testid=grid-scroller]').evaluate((element) => element.scrollTo(0, element.scrollHeight));
     await expect.poll(() => viewer.locator('tr[data-row-kind=resource]').count()).toBeGreaterThan(0);
+    expect(await rowsAreConsistent()).toBe(true);
     expect(await viewer.locator('tr[data-row-kind=product][data-row-id^="p:SPA-001:"]').count()).toBe(0);
 
     // Collapsing a family hides its SKUs (its roll-up stays) and is remembered across a reload.

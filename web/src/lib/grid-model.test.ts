@@ -3,6 +3,7 @@ import { PlanCalculator, emptyCells, type PlanData, type ValueRoot } from '@acco
 import type { Role } from '@accord/protocol';
 import {
   LAYER_IDS,
+  assignSlots,
   buildColumns,
   buildRows,
   cellContext,
@@ -294,6 +295,7 @@ describe('remoteMarks', () => {
       row,
       index: start + offset,
       cells: row.kind === 'header' ? [] : g.columns.slice(firstCol).map((column) => cellView(ctx, row, column)),
+      slot: offset,
     }));
     const places = cellPlaces(visible, firstCol);
     const feb = g.columns.findIndex((column) => column.id === '2027-02');
@@ -312,5 +314,23 @@ describe('remoteMarks', () => {
       [5, consensusRow, feb, 0],
     ]);
     expect(remoteMarks(places, [peer(1, null)])).toEqual([]);
+  });
+});
+
+describe('assignSlots', () => {
+  it('keeps the slots of rows that stay and gives rows coming into view the freed ones', () => {
+    const first = assignSlots(new Map(), ['a', 'b', 'c']);
+    expect([...first]).toEqual([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ]);
+    // Scrolled down by two rows: d and e take the slots a and b left.
+    const scrolled = assignSlots(first, ['c', 'd', 'e']);
+    expect(Object.fromEntries(scrolled)).toEqual({ c: 2, d: 0, e: 1 });
+    // A taller view adds slots after the highest one; no slot is ever shared.
+    const taller = assignSlots(scrolled, ['c', 'd', 'e', 'f', 'g']);
+    expect(Object.fromEntries(taller)).toEqual({ c: 2, d: 0, e: 1, f: 3, g: 4 });
+    expect(new Set(taller.values()).size).toBe(taller.size);
   });
 });

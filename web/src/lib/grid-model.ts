@@ -247,6 +247,31 @@ export interface VisibleRow {
   row: GridRow;
   index: number;
   cells: CellView[];
+  /** The DOM slot the row is drawn in (see `assignSlots`). */
+  slot: number;
+}
+
+/**
+ * Slots for the rows in view, by row id: a row that stays in view keeps its slot, a row that
+ * comes into view takes a slot freed by one that left (lowest first), else the next new one. The
+ * grid keys its rows by slot, so scrolling rewrites the rows that changed instead of destroying
+ * and creating them.
+ * @example assignSlots(new Map([['a', 0], ['b', 1]]), ['b', 'c']) // Map { b → 1, c → 0 }
+ */
+export function assignSlots(previous: ReadonlyMap<string, number>, ids: readonly string[]): Map<string, number> {
+  const slots = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const id of ids) {
+    const slot = previous.get(id);
+    if (slot !== undefined) {
+      slots.set(id, slot);
+      taken.add(slot);
+    }
+  }
+  const free = [...previous.values()].filter((slot) => !taken.has(slot)).sort((a, b) => b - a);
+  let next = Math.max(-1, ...previous.values()) + 1;
+  for (const id of ids) if (!slots.has(id)) slots.set(id, free.pop() ?? next++);
+  return slots;
 }
 
 function sameCellView(a: CellView, b: CellView): boolean {
