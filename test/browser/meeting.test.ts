@@ -29,18 +29,21 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     const salesId = await sales.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
     const salesName = (await sales.locator('[data-testid=presence-user][data-self=true]').textContent())!.replace('(you)', '').trim();
     const marks = leader.locator('[data-testid=remote-cursors]');
+    // Well inside the test's own timeout, so a failure names the expectation and its last value.
+    const markPoll = { timeout: 30_000 };
 
     // Two cells in view on both pages (same viewport, same plan), named by row id and column index.
     const cells = sales.locator(`${grid} td[data-root=sales][data-editable=true]`);
-    const where = async (n: number) => `${await cells.nth(n).getAttribute('data-row-id')}:${await cells.nth(n).getAttribute('data-col')}`;
+    // Both attributes in one read: the grid may redraw between two reads (cells are recycled).
+    const where = (n: number) => cells.nth(n).evaluate((cell) => `${cell.getAttribute('data-row-id')}:${cell.getAttribute('data-col')}`);
     const [first, second] = [await where(2), await where(5)];
     const cellAt = (page: Page, at: string) => {
       const [rowId, col] = [at.slice(0, at.lastIndexOf(':')), at.slice(at.lastIndexOf(':') + 1)];
       return page.locator(`${grid} td[data-row-id="${rowId}"][data-col="${col}"]`);
     };
     await cellAt(sales, first).click();
-    await expect.poll(() => marks.getAttribute('data-marks'), poll).toBe(`${salesId}@${first}`);
-    await expect.poll(() => marks.locator('.mark').textContent(), poll).toBe(salesName);
+    await expect.poll(() => marks.getAttribute('data-marks'), markPoll).toBe(`${salesId}@${first}`);
+    await expect.poll(() => marks.locator('.mark').textContent(), markPoll).toBe(salesName);
     // The frame sits exactly on the cell.
     const frame = await marks.locator('.mark').boundingBox();
     const cellBox = await cellAt(leader, first).boundingBox();
@@ -50,11 +53,13 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     expect(Math.abs(frame!.y - cellBox!.y)).toBeLessThan(2);
 
     await cellAt(sales, second).click();
-    await expect.poll(() => marks.getAttribute('data-marks'), poll).toBe(`${salesId}@${second}`);
+    await expect.poll(() => marks.getAttribute('data-marks'), markPoll).toBe(`${salesId}@${second}`);
     // The leader's own selection is marked on the sales page, never on their own.
     await cellAt(leader, first).click();
     const leaderId = await leader.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
-    await expect.poll(() => sales.locator('[data-testid=remote-cursors]').getAttribute('data-marks'), poll).toBe(`${leaderId}@${first}`);
+    await expect
+      .poll(() => sales.locator('[data-testid=remote-cursors]').getAttribute('data-marks'), markPoll)
+      .toBe(`${leaderId}@${first}`);
     expect(await marks.getAttribute('data-marks')).toBe(`${salesId}@${second}`);
 
     await salesContext.close();
