@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
-import { freePort, launchChromium, signInThroughPage } from '../support/browser.ts';
+import { cellOf, freePort, launchChromium, signInThroughPage, typeInto } from '../support/browser.ts';
 
 const status = (page: Page) => page.locator('[data-testid=connection-status]');
 
@@ -53,15 +53,12 @@ describe('two planners in one plan (Chromium)', () => {
     }
 
     // Sales types a forecast into the first editable sales cell.
-    const editable = sales.locator('td[data-root=sales][data-editable=true]').first();
-    const key = await editable.getAttribute('data-key');
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
     expect(key).toMatch(/^[A-Z]{3}-\d{3}\|\d{4}-\d{2}$/);
-    const cell = `td[data-root=sales][data-key="${key}"]`;
-    const inventoryCell = `td[data-root=projectedInventory][data-key="${key}"]`;
+    const cell = cellOf('sales', key);
+    const inventoryCell = cellOf('projectedInventory', key);
     const inventoryBefore = await operations.locator(inventoryCell).textContent();
-    await editable.click();
-    await sales.keyboard.type('98765');
-    await sales.keyboard.press('Enter');
+    await typeInto(sales, 'sales', key, '98765');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value')).toBe('98765');
 
     // Operations sees it live, cannot edit the sales row, and the computed inventory follows.

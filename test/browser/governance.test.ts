@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { cellOf, selectCell, signInThroughPage, serverAndBrowser, typeInto } from '../support/browser.ts';
 
 const grid = '[data-testid=plan-grid]';
-const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="${key}"]`;
 // Generous: a loaded 2-core machine runs the server, Vite's build output and several Chromium pages.
 const poll = { timeout: 30_000 };
 
@@ -41,9 +40,8 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await openPanel(finance);
 
     // Sales selects a forecast cell in view and comments on it, mentioning Fiona through the suggestions.
-    const target = sales.locator('td[data-root=sales][data-editable=true]').first();
-    const key = (await target.getAttribute('data-key'))!;
-    await target.click();
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    await selectCell(sales, cellOf('sales', key));
     await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('sales');
     await sales.locator('[data-testid=new-thread-text]').click();
     await sales.keyboard.type('Can we afford this uplift, @Fi');
@@ -101,9 +99,8 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     const seen = operations.locator('[data-testid=live-decision]', { hasText: title });
     expect(await seen.count()).toBe(0);
 
-    const target = leader.locator('td[data-root=production]').nth(3);
-    const key = (await target.getAttribute('data-key'))!;
-    await target.click();
+    const key = (await leader.locator('td[data-root=production]').nth(3).getAttribute('data-key'))!;
+    await selectCell(leader, cellOf('production', key));
     await leader.click('[data-testid=tab-decisions]');
     await expect.poll(() => leader.locator('[data-testid=decision-link-count]').textContent(), poll).toBe('Links 1 selected cell');
     await leader.fill('input[name=decision-title]', title);
@@ -132,12 +129,9 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await plan.goto(`${env.base}/plans/${planId}`);
     await plan.waitForSelector(grid);
     await expect.poll(() => plan.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
-    const target = plan.locator('td[data-root=consensus][data-editable=true]').nth(1);
-    const key = (await target.getAttribute('data-key'))!;
+    const key = (await plan.locator('td[data-root=consensus][data-editable=true]').nth(1).getAttribute('data-key'))!;
     const [rowId, bucket] = key.split('|') as [string, string];
-    await target.click();
-    await plan.keyboard.type('4321');
-    await plan.keyboard.press('Enter');
+    await typeInto(plan, 'consensus', key, '4321');
     await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('4321');
 
     // The comparison (from the snapshot just locked to the live plan) shows the new figure without a reload.

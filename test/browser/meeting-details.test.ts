@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { cellOf, selectCell, signInThroughPage, serverAndBrowser, typeInto } from '../support/browser.ts';
 import { demoEmail, signIn } from '../support/clients.ts';
 
 const grid = '[data-testid=plan-grid]';
-const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="${key}"]`;
 const status = (page: Page) => page.locator('[data-testid=connection-status]').textContent();
 // Generous: a loaded 2-core machine runs the server and several Chromium pages.
 const poll = { timeout: 30_000 };
@@ -32,12 +31,6 @@ async function openPlanAs(
 }
 
 /** Types a value into a cell (found again by its key: cells are recycled while the grid scrolls). */
-async function typeInto(page: Page, root: string, key: string, value: string): Promise<void> {
-  await page.locator(cellOf(root, key)).scrollIntoViewIfNeeded();
-  await page.locator(cellOf(root, key)).click();
-  await page.keyboard.type(value);
-  await page.keyboard.press('Enter');
-}
 
 /**
  * Makes the tab look hidden (or visible again) to the page: headless Chromium never hides a tab,
@@ -195,7 +188,7 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
     expect(await charts.getAttribute('data-open')).toBe('false');
     expect(await echartsLoaded(viewer)).toBe(false);
 
-    await viewer.locator(cellOf('sales', key)).click();
+    await selectCell(viewer, cellOf('sales', key));
     await viewer.click('[data-testid=charts-toggle]');
     await expect.poll(() => charts.getAttribute('data-subject'), poll).toBe(productId);
     const title = viewer.locator('[data-testid=chart-title]');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { cellOf, selectCell, signInThroughPage, serverAndBrowser, typeInto } from '../support/browser.ts';
 
 const grid = '[data-testid=plan-grid]';
 const scroller = '[data-testid=grid-scroller]';
@@ -37,25 +37,25 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     // Both attributes in one read: the grid may redraw between two reads (cells are recycled).
     const where = (n: number) => cells.nth(n).evaluate((cell) => `${cell.getAttribute('data-row-id')}:${cell.getAttribute('data-col')}`);
     const [first, second] = [await where(2), await where(5)];
-    const cellAt = (page: Page, at: string) => {
+    const cellAt = (at: string) => {
       const [rowId, col] = [at.slice(0, at.lastIndexOf(':')), at.slice(at.lastIndexOf(':') + 1)];
-      return page.locator(`${grid} td[data-row-id="${rowId}"][data-col="${col}"]`);
+      return `${grid} td[data-row-id="${rowId}"][data-col="${col}"]`;
     };
-    await cellAt(sales, first).click();
+    await selectCell(sales, cellAt(first));
     await expect.poll(() => marks.getAttribute('data-marks'), markPoll).toBe(`${salesId}@${first}`);
     await expect.poll(() => marks.locator('.mark').textContent(), markPoll).toBe(salesName);
     // The frame sits exactly on the cell.
     const frame = await marks.locator('.mark').boundingBox();
-    const cellBox = await cellAt(leader, first).boundingBox();
+    const cellBox = await leader.locator(cellAt(first)).boundingBox();
     expect(frame).not.toBeNull();
     expect(cellBox).not.toBeNull();
     expect(Math.abs(frame!.x - cellBox!.x)).toBeLessThan(2);
     expect(Math.abs(frame!.y - cellBox!.y)).toBeLessThan(2);
 
-    await cellAt(sales, second).click();
+    await selectCell(sales, cellAt(second));
     await expect.poll(() => marks.getAttribute('data-marks'), markPoll).toBe(`${salesId}@${second}`);
     // The leader's own selection is marked on the sales page, never on their own.
-    await cellAt(leader, first).click();
+    await selectCell(leader, cellAt(first));
     const leaderId = await leader.locator('[data-testid=presence-user][data-self=true]').getAttribute('data-user-id');
     await expect
       .poll(() => sales.locator('[data-testid=remote-cursors]').getAttribute('data-marks'), markPoll)
@@ -104,10 +104,9 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     await expect.poll(() => scrollTopOf(follower), poll).toBe(300);
 
     // Selection follows.
-    const cell = presenter.locator('td[data-root=sales]').nth(3);
-    const key = await cell.getAttribute('data-key');
-    await cell.click();
-    await expect.poll(() => follower.locator(`td[data-root=sales][data-key="${key}"]`).getAttribute('data-active'), poll).toBe('true');
+    const key = (await presenter.locator('td[data-root=sales]').nth(3).getAttribute('data-key'))!;
+    await selectCell(presenter, cellOf('sales', key));
+    await expect.poll(() => follower.locator(cellOf('sales', key)).getAttribute('data-active'), poll).toBe('true');
     expect(await banner.getAttribute('data-following')).toBe('true');
 
     // The follower scrolls on their own: they break away and stay where they are.
@@ -134,17 +133,12 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
   it('keeps an edit made offline, counts it as pending, and delivers it after reconnecting', async () => {
     const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
     const { page: other } = await openPlanAs(env.browser, env.base, 'viewer');
-    const key = await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key');
-    const cell = `td[data-root=sales][data-key="${key}"]`;
-    // Cells are recycled while the grid scrolls: bring the cell into view, then find it again by its key.
-    await sales.locator(cell).scrollIntoViewIfNeeded();
-    const editable = sales.locator(cell);
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const cell = cellOf('sales', key);
 
     await salesContext.setOffline(true);
     await expect.poll(() => status(sales), poll).toBe('offline');
-    await editable.click();
-    await sales.keyboard.type('43210');
-    await sales.keyboard.press('Enter');
+    await typeInto(sales, 'sales', key, '43210');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), poll).toBe('43210');
     const pending = sales.locator('[data-testid=pending-edits]');
     await expect.poll(() => pending.getAttribute('data-count'), poll).toBe('1');
@@ -178,8 +172,8 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
           };
         });
       }, store);
-    const key = await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key');
-    const cell = `td[data-root=sales][data-key="${key}"]`;
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const cell = cellOf('sales', key);
     await sales.locator(cell).scrollIntoViewIfNeeded();
 
     // Going offline opens the store at once; wait until it has written what it was handed.
@@ -188,9 +182,7 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     await expect.poll(storedRows, poll).toBeGreaterThanOrEqual(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = await storedRows();
-    await sales.locator(cell).click();
-    await sales.keyboard.type('54321');
-    await sales.keyboard.press('Enter');
+    await typeInto(sales, 'sales', key, '54321');
     await expect.poll(storedRows, poll).toBeGreaterThan(before);
 
     // The tab closes with the edit unsent; the plan opened again (online) sends it.

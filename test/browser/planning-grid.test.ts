@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { cellOf, selectCell, signInThroughPage, serverAndBrowser } from '../support/browser.ts';
 import { demoEmail, signIn } from '../support/clients.ts';
 
 const grid = '[data-testid=plan-grid]';
@@ -40,7 +40,6 @@ async function clipboardEvent(page: Page, type: 'paste' | 'copy', text = ''): Pr
   );
 }
 
-const cellOf = (root: string, key: string) => `td[data-root=${root}][data-key="${key}"]`;
 const valueOf = (page: Page, root: string, key: string) => page.locator(cellOf(root, key)).getAttribute('data-value');
 
 describe('the planning grid (Chromium)', () => {
@@ -146,7 +145,7 @@ describe('the planning grid (Chromium)', () => {
     const keys = (p: number) => buckets.map((bucket) => `${products[p]}|${bucket}`);
 
     // The row below the paste holds a value that must survive Excel's trailing line break.
-    await sales.locator(cellOf('sales', keys(2)[0]!)).click();
+    await selectCell(sales, cellOf('sales', keys(2)[0]!));
     await sales.keyboard.type('777');
     await sales.keyboard.press('Enter');
     await expect.poll(() => valueOf(leader, 'sales', keys(2)[0]!)).toBe('777');
@@ -156,7 +155,7 @@ describe('the planning grid (Chromium)', () => {
     const inventoryBefore = await valueOf(leader, 'projectedInventory', inventoryKey);
 
     // A cell that is not a number refuses the whole paste with a visible message.
-    await sales.locator(cellOf('sales', keys(0)[0]!)).click();
+    await selectCell(sales, cellOf('sales', keys(0)[0]!));
     await clipboardEvent(sales, 'paste', '1\t2\t3\r\n4\tlots\t6\r\n');
     await expect.poll(() => sales.locator('[data-testid=cell-error]').textContent()).toContain('lots');
     expect(await valueOf(sales, 'sales', keys(0)[0]!)).toBe(before[0]);
@@ -186,7 +185,7 @@ describe('the planning grid (Chromium)', () => {
 
     // Pasting over rows the role may not write skips them and says how many.
     await showLayers(sales, ['sales', 'consensus']);
-    await sales.locator(cellOf('sales', keys(0)[0]!)).click();
+    await selectCell(sales, cellOf('sales', keys(0)[0]!));
     await clipboardEvent(sales, 'paste', '10\r\n20\r\n');
     await expect
       .poll(() => sales.locator('[data-testid=grid-message]').textContent())
@@ -195,7 +194,7 @@ describe('the planning grid (Chromium)', () => {
     expect(await leader.locator(cellOf('consensus', keys(0)[0]!)).getAttribute('data-value')).toBeNull();
 
     // Delete clears a selected range (shift+click extends the selection).
-    await sales.locator(cellOf('sales', keys(0)[0]!)).click();
+    await selectCell(sales, cellOf('sales', keys(0)[0]!));
     await sales.locator(cellOf('sales', keys(0)[2]!)).click({ modifiers: ['Shift'] });
     await sales.keyboard.press('Delete');
     for (const key of keys(0)) await expect.poll(() => valueOf(leader, 'sales', key)).toBeNull();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { DecisionListResponse } from '@accord/protocol';
-import { signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { cellOf, serverAndBrowser, signInThroughPage, typeInto } from '../support/browser.ts';
 
 // A loaded 2-core machine: every wait is generous, and conditions are polled, never slept on.
 const WAIT = { timeout: 60_000 };
@@ -38,14 +38,11 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     expect(await sales.locator('[data-testid=scenario-title]').textContent()).toBe('Scenario: Push promotion');
-    const editable = sales.locator('td[data-root=sales][data-editable=true]').first();
-    const key = await editable.getAttribute('data-key');
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
     expect(key).toMatch(/\|\d{4}-\d{2}$/);
-    const cell = `td[data-root=sales][data-key="${key}"]`;
+    const cell = cellOf('sales', key);
     const before = await sales.locator(cell).getAttribute('data-value');
-    await editable.click();
-    await sales.keyboard.type('98765');
-    await sales.keyboard.press('Enter');
+    await typeInto(sales, 'sales', key, '98765');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('98765');
 
     // The live plan does not have it.
@@ -135,19 +132,14 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.goto(`${env.base}/plans/${planId}/scenarios/${scenarioId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
-    const editable = sales.locator('td[data-root=sales][data-editable=true]').nth(1);
-    const key = await editable.getAttribute('data-key');
-    const cell = `td[data-root=sales][data-key="${key}"]`;
-    await editable.click();
-    await sales.keyboard.type('11111');
-    await sales.keyboard.press('Enter');
+    const key = (await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const cell = cellOf('sales', key);
+    await typeInto(sales, 'sales', key, '11111');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('11111');
     await sales.goto(`${env.base}/plans/${planId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
-    await sales.locator(cell).click();
-    await sales.keyboard.type('22222');
-    await sales.keyboard.press('Enter');
+    await typeInto(sales, 'sales', key, '22222');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('22222');
 
     // Sales sees the three-way preview read-only.

@@ -45,6 +45,38 @@ export async function signInThroughPage(page: Page, baseUrl: string, email: stri
   await page.waitForSelector('[data-testid=plan-link]');
 }
 
+/** A grid cell by its layer (root) and key, e.g. `cellOf('sales', 'SPA-001|2026-12')`. */
+export const cellOf = (root: string, key: string): string => `td[data-root=${root}][data-key="${key}"]`;
+
+/**
+ * Selects the grid cell `selector` finds by clicking it, and waits until it is the active cell.
+ * The grid reuses cell elements for other rows and columns as it scrolls, and redraws on the
+ * scroll event a frame after the scroll: an element found before that redraw may show another
+ * cell when the click lands. So scroll the cell into view, let two frames pass, then click what
+ * holds the cell now; should the click still have hit a redrawn cell, click again.
+ */
+export async function selectCell(page: Page, selector: string): Promise<void> {
+  const cell = page.locator(selector);
+  const isActive = async () => (await cell.getAttribute('data-active')) === 'true';
+  for (let attempt = 1; ; attempt++) {
+    await cell.scrollIntoViewIfNeeded();
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await cell.click();
+    const deadline = Date.now() + 2_000;
+    while (!(await isActive()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (await isActive()) return;
+    console.warn(`selectCell: click ${attempt} on ${selector} selected another cell`);
+    if (attempt === 3) throw new Error(`${selector} did not become the active cell after ${attempt} clicks`);
+  }
+}
+
+/** Selects a grid cell, types a value into it and presses Enter. */
+export async function typeInto(page: Page, root: string, key: string, value: string): Promise<void> {
+  await selectCell(page, cellOf(root, key));
+  await page.keyboard.type(value);
+  await page.keyboard.press('Enter');
+}
+
 /**
  * Starts a server (demo users, its own data directory, a fixed free port) and Chromium for one
  * describe block, and stops both after it. Read the fields inside tests, once the hooks have run.
