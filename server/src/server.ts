@@ -87,6 +87,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stop = () =>
     (stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before the rooms and the database close: a baseline run cut short stays on record to rerun.
+      await services.baseline.stop();
       await services.sync.close();
       server.closeAllConnections();
       await closed;

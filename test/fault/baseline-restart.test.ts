@@ -1,9 +1,53 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { addMonths, cellKey, emptyCells, monthRange, type PlanData } from '@accord/plan-calc';
 import type { BaselineProductFit, BaselineStatus } from '@accord/protocol';
-import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
+import { makeDataDir, runCli, startServer, type ServerProcess } from '../support/server-process.ts';
 import { demoEmail, firstPlanId, signIn } from '../support/clients.ts';
+
+/** A plan of `skus` products with 48 months of sales actuals: big enough that a baseline run takes a while. */
+function bigPlan(skus: number): PlanData {
+  const horizonStart = '2031-01';
+  const history = monthRange(addMonths(horizonStart, -48), 48);
+  const data: PlanData = {
+    meta: {
+      name: 'Big plan',
+      currency: 'EUR',
+      bucket: 'month',
+      horizonStart,
+      horizonBuckets: 18,
+      historyBuckets: 48,
+      cycleStage: 'data-gathering',
+      schemaVersion: 2,
+    },
+    families: { fam: { id: 'fam', name: 'Family', order: 0 } },
+    products: {},
+    resources: { line: { id: 'line', name: 'Line', order: 0 } },
+    cells: emptyCells(),
+  };
+  for (let i = 0; i < skus; i++) {
+    const id = `SKU-${String(i).padStart(5, '0')}`;
+    data.products[id] = {
+      id,
+      name: `Product ${i}`,
+      familyId: 'fam',
+      unit: 'cases',
+      resourceId: 'line',
+      hoursPerUnit: 0.002,
+      leadTimeDays: 10,
+      safetyStockDays: 15,
+      order: i,
+    };
+    history.forEach((month, t) => {
+      data.cells.actuals[cellKey(id, month)] = Math.round(
+        (500 + (i % 97) * 20) * (1 + 0.3 * Math.sin((t / 12) * 2 * Math.PI)) + ((i * 31 + t * 17) % 50),
+      );
+    });
+  }
+  return data;
+}
 
 describe('fault: the baseline job across restarts', () => {
   let server: ServerProcess | undefined;
@@ -57,5 +101,38 @@ describe('fault: the baseline job across restarts', () => {
     );
     expect(server.output()).toContain('baseline job interrupted by a restart; running it again');
     expect((await get<BaselineProductFit>('/products/SPA-001')).body.computedAt > fit.body.computedAt).toBe(true);
+  });
+
+  it('ends a run cleanly when the server stops mid-run, and runs it again at the next start', async () => {
+    const dataDir = makeDataDir();
+    server = await startServer({ dataDir });
+    const admin = await signIn(server.url, demoEmail('admin'));
+    const leader = await signIn(server.url, demoEmail('leader'));
+    const file = path.join(dataDir, 'big-plan.json');
+    fs.writeFileSync(file, JSON.stringify(bigPlan(3_000)));
+    const created = await runCli(dataDir, ['create-plan', '--workspace', admin.me.memberships[0]!.workspaceId, '--from', file]);
+    expect(created.code, created.stderr).toBe(0);
+    const planId = created.stdout;
+    const status = async () =>
+      (await (await fetch(`${server!.url}/api/plans/${planId}/baseline`, { headers: { cookie: leader.cookie } })).json()) as BaselineStatus;
+
+    const started = await fetch(`${server.url}/api/plans/${planId}/baseline`, {
+      method: 'POST',
+      headers: { cookie: leader.cookie, origin: server.url },
+    });
+    expect(started.status).toBe(202);
+    // 3,000 products take seconds to fit: stop while the worker is at it.
+    await vi.waitFor(async () => expect((await status()).progress).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
+    expect(await server.stop()).toBe(0);
+    const output = server.output();
+    expect(output).toContain('baseline job stopped by the shutdown; it runs again at the next start');
+    expect(output).not.toContain('baseline computed');
+    const errors = output.split('\n').filter((line) => line.startsWith('{') && (JSON.parse(line) as { level: number }).level >= 50);
+    expect(errors).toEqual([]);
+
+    server = await startServer({ dataDir });
+    await vi.waitFor(async () => expect((await status()).state).toBe('done'), { timeout: 60_000, interval: 200 });
+    expect(server.output()).toContain('baseline job interrupted by a restart; running it again');
+    expect((await status()).products).toBe(3_000);
   });
 });

@@ -10,6 +10,7 @@ export const ErrorCode = {
   notFound: 'not_found',
   rateLimited: 'rate_limited',
   crossOrigin: 'cross_origin',
+  unavailable: 'unavailable',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { ForecastResult } from '@accord/forecast';
 import { addBuckets, bucketRange, cellKey, type PlanMeta } from '@accord/plan-calc';
 import { getMeta, valueMap } from '@accord/plan-model';
-import type { BaselineProductFit, BaselineStatus, Role } from '@accord/protocol';
+import { ErrorCode, type BaselineProductFit, type BaselineStatus, type Role } from '@accord/protocol';
 import { HttpError, notFound } from '../http/http-error.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
@@ -60,7 +60,8 @@ function stored(value: number, integers: boolean): number {
  * @accord/forecast and writes the changed `statistical` cells of the horizon. Fits in a worker
  * thread so the sync loop stays responsive. Each run's status and the last finished run's
  * per-product fits are stored, so they outlive a restart, and a run that a restart interrupted
- * is started again (`resumeInterrupted`).
+ * is started again (`resumeInterrupted`). `stop` ends running fits at shutdown without recording
+ * them as failed: they stay "running" on record, so the next start runs them again.
  */
 export class BaselineService {
   readonly #plans: PlanService;
@@ -69,6 +70,8 @@ export class BaselineService {
   readonly #log: Logger;
   readonly #jobs = new Map<string, JobState>();
   readonly #now: () => Date;
+  /** Aborted by `stop`: workers are terminated and nothing more is written. */
+  readonly #stopping = new AbortController();
 
   constructor(plans: PlanService, sync: SyncServer, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
     this.#plans = plans;
@@ -100,7 +103,7 @@ export class BaselineService {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     if (!BASELINE_ROLES.includes(role))
       throw new HttpError(403, 'forbidden', `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
-    this.start(planId);
+    if (!this.start(planId)) throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; ask again once it is back.');
     // Answered once the run is on record, so a restart from now on resumes it.
     await this.#jobs.get(planId)?.recorded;
     return this.#statusOf(planId);
@@ -116,9 +119,10 @@ export class BaselineService {
 
   /**
    * Starts a run now, or once more after the running one (the actuals changed while it ran).
-   * Returns true when a run was started or queued.
+   * Returns true when a run was started or queued, false once the service is stopping.
    */
   start(planId: string): boolean {
+    if (this.#stopping.signal.aborted) return false;
     const job = this.#jobs.get(planId);
     if (job?.status.state === 'running') {
       job.rerun = true;
@@ -137,6 +141,11 @@ export class BaselineService {
     this.#jobs.set(planId, state);
     state.recorded = this.#record(planId, state.status);
     state.done = this.#run(planId, state).catch(async (e: unknown) => {
+      if (this.#stopping.signal.aborted) {
+        // Still "running" on record: the next start runs it again.
+        this.#log.info({ planId }, 'baseline job stopped by the shutdown; it runs again at the next start');
+        return;
+      }
       this.#log.error({ err: e, planId }, 'baseline job failed');
       state.status = {
         ...state.status,
@@ -150,9 +159,18 @@ export class BaselineService {
     return true;
   }
 
-  /** Resolves when the current run (if any) has ended; for shutdown and tests in this process. */
+  /** Resolves when the current run (if any) has ended; for tests in this process. */
   async idle(planId: string): Promise<void> {
     await this.#jobs.get(planId)?.done;
+  }
+
+  /**
+   * Stops for shutdown, before the rooms and the database close: running fits are ended (their
+   * workers terminated), no run starts any more, and what was being stored is waited for.
+   */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await Promise.all([...this.#jobs.values()].map((job) => job.done));
   }
 
   #statusOf(planId: string): BaselineStatus {
@@ -163,6 +181,8 @@ export class BaselineService {
   async #run(planId: string, state: JobState): Promise<void> {
     // Let the request that started the job (an import, say) send its answer first.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    const stopping = this.#stopping.signal;
+    stopping.throwIfAborted();
     const room = await this.#sync.room(planId);
     const meta = getMeta(room.doc);
     const inputs = this.#readSeries(room.doc, meta);
@@ -175,6 +195,7 @@ export class BaselineService {
     const results = await fitInWorker(
       { series: inputs.map((input) => input.values), horizon: horizon.length, seasonLength, chunk: CHUNK_PRODUCTS },
       (done) => (state.status.progress = Math.min(1, done / Math.max(1, inputs.length)) * 0.99),
+      stopping,
     );
     const fittedAt = this.#now().toISOString();
     inputs.forEach((input, i) => {
@@ -184,6 +205,7 @@ export class BaselineService {
       fits.set(input.productId, toFit(input, result, horizon, fittedAt));
     });
     // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
+    stopping.throwIfAborted();
     let changedCells = 0;
     const current = await this.#sync.room(planId);
     await current.applyServerChange((doc) => {
@@ -234,11 +256,21 @@ export class BaselineService {
   }
 }
 
-/** Fits every series in a worker thread (forecast-worker.ts), reporting progress as chunks finish. */
-function fitInWorker(job: ForecastJob, onProgress: (done: number) => void): Promise<ForecastResult[]> {
+/**
+ * Fits every series in a worker thread (forecast-worker.ts), reporting progress as chunks finish.
+ * Aborting `signal` terminates the worker and rejects.
+ */
+function fitInWorker(job: ForecastJob, onProgress: (done: number) => void, signal: AbortSignal): Promise<ForecastResult[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: job });
     let settled = false;
+    const onAbort = () => {
+      settled = true;
+      reject(signal.reason);
+      void worker.terminate();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.on('exit', () => signal.removeEventListener('abort', onAbort));
     worker.on('message', (message: ForecastWorkerMessage) => {
       if (message.type === 'progress') onProgress(message.done);
       else {
