@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { cellOf, selectCell, signInThroughPage, serverAndBrowser, typeInto } from '../support/browser.ts';
 import { demoEmail, signIn } from '../support/clients.ts';
 
@@ -276,14 +276,17 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
   // On 4410 the session throws its copy away; what the copy held that the server never received
   // is offered again after the reload, as far as the new role allows (web/src/lib/unsent.ts).
   it('keeps a comment the new role still allows that was on its way to the server when the role changed', async () => {
-    // The member's frames to the server are dropped while `inFlight`: what a slow link does to the
-    // frames sent just before the server closes the socket.
-    let inFlight = false;
+    // The member's frames to the server are dropped on the socket that is open when the comment is
+    // written (`cut`): what a slow link does to the frames sent just before the server closes it.
+    // The socket the page opens after the reload is not touched, whenever it opens.
+    let latest: WebSocketRoute | undefined;
+    const cut = new Set<WebSocketRoute>();
     const { page: member, context: memberContext } = await openPlanAs(env.browser, env.base, 'operations', (context) =>
       context.routeWebSocket(/\/sync\//, (socket) => {
+        latest = socket;
         const server = socket.connectToServer();
         socket.onMessage((message) => {
-          if (!inFlight) server.send(message);
+          if (!cut.has(socket)) server.send(message);
         });
       }),
     );
@@ -291,7 +294,7 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
     await leader.click('[data-testid=comments-toggle]');
     await member.click('[data-testid=comments-toggle]');
 
-    inFlight = true;
+    cut.add(latest!);
     const text = 'Written as the role changed.';
     await member.click('[data-testid=new-thread-plan]');
     await member.locator('[data-testid=new-thread-text]').click();
@@ -302,7 +305,6 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
     // Operations becomes commenter: still allowed to comment. The server closes the socket with 4410.
     await setMemberRole(env.base, 'operations', 'commenter');
     await expect.poll(() => member.locator('[data-testid=plan-role]').textContent(), poll).toBe('commenter');
-    inFlight = false;
     await expect.poll(() => status(member), poll).toBe('live');
     // Both are live and synced: a comment that survived arrives well within a few seconds.
     const quick = { timeout: 5_000 };

@@ -60,19 +60,26 @@ describe('the planning grid (Chromium)', () => {
     expect(rowCount).toBeGreaterThan(200);
     expect(await viewer.locator(`${grid} tbody tr`).count()).toBeLessThan(80);
     // Rows scrolling in take over the DOM of rows that scrolled out: each must show its own place,
-    // id and cells, with no row twice.
+    // id and cells, with no row twice. A cell's key names its row's product (family, resource) and
+    // its column's bucket, as the header above it does: the cells of another row would not match.
     const rowsAreConsistent = () =>
       viewer.locator(`${grid} tbody tr`).evaluateAll((rows) => {
+        const columns = [...document.querySelectorAll('thead th[data-column]')].map((th) => th.getAttribute('data-column'));
         const ids = rows.map((row) => row.getAttribute('data-row-id'));
         return (
           new Set(ids).size === ids.length &&
-          rows.every(
-            (row) =>
+          rows.every((row) => {
+            const id = row.getAttribute('data-row-id')!;
+            const cells = [...row.querySelectorAll('td[data-row-id]')];
+            return (
               (row as HTMLElement).style.top === `${(Number(row.getAttribute('aria-rowindex')) - 1) * 28}px` &&
-              [...row.querySelectorAll('td[data-row-id]')].every(
-                (cell) => cell.getAttribute('data-row-id') === row.getAttribute('data-row-id'),
-              ),
-          )
+              (id.startsWith('h:') ? cells.length === 0 : cells.length === columns.length) &&
+              cells.every(
+                (cell, i) =>
+                  cell.getAttribute('data-row-id') === id && cell.getAttribute('data-key') === `${id.split(':')[1]}|${columns[i]}`,
+              )
+            );
+          })
         );
       });
     for (const top of [280, 1_120, 2_240, 560]) {

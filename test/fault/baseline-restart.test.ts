@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addMonths, cellKey, emptyCells, monthRange, type PlanData } from '@accord/plan-calc';
 import type { BaselineProductFit, BaselineStatus } from '@accord/protocol';
 import { makeDataDir, runCli, startServer, type ServerProcess } from '../support/server-process.ts';
@@ -51,8 +51,9 @@ function bigPlan(skus: number): PlanData {
 
 describe('fault: the baseline job across restarts', () => {
   let server: ServerProcess | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     await server?.stop();
+    server = undefined;
   });
 
   it('keeps the last run and its fits after a restart, and runs again a job that a crash cut short', async () => {

@@ -57,7 +57,8 @@ export const cellOf = (root: string, key: string): string => `td[data-root=${roo
  */
 export async function selectCell(page: Page, selector: string): Promise<void> {
   const cell = page.locator(selector);
-  const isActive = async () => (await cell.getAttribute('data-active')) === 'true';
+  // A short timeout: a click that scrolled the grid may have moved the cell out of the DOM.
+  const isActive = async () => (await cell.getAttribute('data-active', { timeout: 500 }).catch(() => null)) === 'true';
   for (let attempt = 1; ; attempt++) {
     await cell.scrollIntoViewIfNeeded();
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));

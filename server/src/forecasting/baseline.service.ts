@@ -70,8 +70,10 @@ export class BaselineService {
   readonly #log: Logger;
   readonly #jobs = new Map<string, JobState>();
   readonly #now: () => Date;
-  /** Aborted by `stop`: workers are terminated and nothing more is written. */
+  /** Aborted by `stop`: running fits end and no run starts any more. */
   readonly #stopping = new AbortController();
+  /** Runs asked for during the stop, being put on record for the next start. */
+  readonly #deferred = new Set<Promise<void>>();
 
   constructor(plans: PlanService, sync: SyncServer, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
     this.#plans = plans;
@@ -103,8 +105,10 @@ export class BaselineService {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     if (!BASELINE_ROLES.includes(role))
       throw new HttpError(403, 'forbidden', `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
-    if (!this.start(planId)) throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; ask again once it is back.');
-    // Answered once the run is on record, so a restart from now on resumes it.
+    if (!this.start(planId))
+      throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; the baseline is recomputed when it is back.');
+    // Answered once the run's start is stored (a failure to store it is logged), so a restart from
+    // now on resumes it.
     await this.#jobs.get(planId)?.recorded;
     return this.#statusOf(planId);
   }
@@ -119,14 +123,18 @@ export class BaselineService {
 
   /**
    * Starts a run now, or once more after the running one (the actuals changed while it ran).
-   * Returns true when a run was started or queued, false once the service is stopping.
+   * Returns true when a run was started or queued. Once the service is stopping, a run is only
+   * put on record for the next start, and false is returned.
    */
   start(planId: string): boolean {
-    if (this.#stopping.signal.aborted) return false;
     const job = this.#jobs.get(planId);
     if (job?.status.state === 'running') {
       job.rerun = true;
       return true;
+    }
+    if (this.#stopping.signal.aborted) {
+      this.#deferToNextStart(planId);
+      return false;
     }
     const state: JobState = job ?? {
       status: emptyStatus(),
@@ -155,6 +163,8 @@ export class BaselineService {
       };
       await state.recorded;
       await this.#record(planId, state.status);
+      // The actuals changed while it ran: that deserves a run of its own.
+      if (state.rerun) this.start(planId);
     });
     return true;
   }
@@ -171,6 +181,18 @@ export class BaselineService {
   async stop(): Promise<void> {
     this.#stopping.abort();
     await Promise.all([...this.#jobs.values()].map((job) => job.done));
+    await Promise.all(this.#deferred);
+  }
+
+  /** Puts a run on record as running without starting it: the next start runs it (`resumeInterrupted`). */
+  #deferToNextStart(planId: string): void {
+    this.#log.info({ planId }, 'baseline job asked for during the shutdown; it runs at the next start');
+    const status: BaselineStatus = { ...emptyStatus(), state: 'running', startedAt: this.#now().toISOString() };
+    const job = this.#jobs.get(planId);
+    if (job) job.status = status;
+    const recorded = this.#record(planId, status);
+    this.#deferred.add(recorded);
+    void recorded.finally(() => this.#deferred.delete(recorded));
   }
 
   #statusOf(planId: string): BaselineStatus {
@@ -184,6 +206,7 @@ export class BaselineService {
     const stopping = this.#stopping.signal;
     stopping.throwIfAborted();
     const room = await this.#sync.room(planId);
+    stopping.throwIfAborted();
     const meta = getMeta(room.doc);
     const inputs = this.#readSeries(room.doc, meta);
     const horizon = bucketRange(meta.horizonStart, meta.horizonBuckets);
@@ -262,6 +285,7 @@ export class BaselineService {
  */
 function fitInWorker(job: ForecastJob, onProgress: (done: number) => void, signal: AbortSignal): Promise<ForecastResult[]> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const worker = new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: job });
     let settled = false;
     const onAbort = () => {

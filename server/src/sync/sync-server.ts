@@ -75,7 +75,11 @@ export class SyncServer {
     });
   }
 
-  /** The loaded room of a plan, loading it if needed (one load even when many join at once). */
+  /**
+   * The loaded room of a plan, loading it if needed (one load even when many join at once). A room
+   * no socket is in (loaded for an API call or a background job) is unloaded once it has not been
+   * asked for during the idle period, like a room whose last socket closed.
+   */
   room(planId: string): Promise<PlanRoom> {
     let room = this.#rooms.get(planId);
     if (!room) {
@@ -86,6 +90,13 @@ export class SyncServer {
       this.#rooms.set(planId, room);
       room.catch(() => this.#rooms.delete(planId));
     }
+    const asked = room;
+    asked.then(
+      (loaded) => {
+        if (loaded.connections.size === 0 && this.#rooms.get(planId) === asked) this.#scheduleUnload(planId);
+      },
+      () => undefined,
+    );
     return room;
   }
 
