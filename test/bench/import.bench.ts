@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BaselineStatus, ImportResponse } from '@accord/protocol';
-import { addMonths, emptyCells, monthRange, type PlanData } from '@accord/plan-calc';
+import { addMonths, monthRange } from '@accord/plan-calc';
 import { runCli, startServer } from '../support/server-process.ts';
 import { demoEmail, signIn } from '../support/clients.ts';
+import { planOfSkus, skuId } from '../support/plans.ts';
 
 const SKUS = 2_000;
 const MONTHS = 50;
@@ -17,41 +18,7 @@ const TARGET_MS = 3_000;
 
 const log = (message: string) => console.error(`[import-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const sku = (i: number) => `SKU-${String(i).padStart(5, '0')}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function buildPlan(name: string): PlanData {
-  const data: PlanData = {
-    meta: {
-      name,
-      currency: 'EUR',
-      bucket: 'month',
-      horizonStart: HORIZON_START,
-      horizonBuckets: 18,
-      historyBuckets: MONTHS,
-      cycleStage: 'data-gathering',
-      schemaVersion: 2,
-    },
-    families: { fam: { id: 'fam', name: 'Bench family', order: 0 } },
-    products: {},
-    resources: { line: { id: 'line', name: 'Bench line', order: 0 } },
-    cells: emptyCells(),
-  };
-  for (let i = 0; i < SKUS; i++) {
-    data.products[sku(i)] = {
-      id: sku(i),
-      name: `Bench product ${i}`,
-      familyId: 'fam',
-      unit: 'cases',
-      resourceId: 'line',
-      hoursPerUnit: 0.002,
-      leadTimeDays: 10,
-      safetyStockDays: 15,
-      order: i,
-    };
-  }
-  return data;
-}
 
 /** 100,000 rows: every SKU × every history month, with seasonal, noisy, whole-unit quantities. */
 function buildCsv(): string {
@@ -64,7 +31,7 @@ function buildCsv(): string {
     months.forEach((month, t) => {
       const season = 1 + 0.3 * Math.cos(((Number(month.slice(5)) - 7) / 12) * 2 * Math.PI);
       const sales = Math.round(base * season * (0.85 + 0.3 * random()) * (1 + t / 400));
-      lines.push(`${sku(i)},${month},${sales},${Math.round(sales * (0.95 + 0.1 * random()))},${Math.round(sales * 0.9)}`);
+      lines.push(`${skuId(i)},${month},${sales},${Math.round(sales * (0.95 + 0.1 * random()))},${Math.round(sales * 0.9)}`);
     });
   }
   return lines.join('\n') + '\n';
@@ -90,7 +57,10 @@ async function main(): Promise<void> {
     const planIds: string[] = [];
     for (let run = 0; run < RUNS; run++) {
       const file = path.join(server.dataDir, `bench-plan-${run}.json`);
-      fs.writeFileSync(file, JSON.stringify(buildPlan(`Import bench ${run}`)));
+      fs.writeFileSync(
+        file,
+        JSON.stringify(planOfSkus({ name: `Import bench ${run}`, skus: SKUS, horizonStart: HORIZON_START, historyBuckets: MONTHS })),
+      );
       const created = await runCli(server.dataDir, ['create-plan', '--workspace', workspaceId, '--from', file]);
       if (created.code !== 0) throw new Error(`create-plan failed: ${created.stderr}`);
       planIds.push(created.stdout.trim());

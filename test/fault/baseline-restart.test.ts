@@ -2,48 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { addMonths, cellKey, emptyCells, monthRange, type PlanData } from '@accord/plan-calc';
+import { addMonths, cellKey, monthRange, type PlanData } from '@accord/plan-calc';
 import type { BaselineProductFit, BaselineStatus } from '@accord/protocol';
 import { makeDataDir, runCli, startServer, type ServerProcess } from '../support/server-process.ts';
 import { demoEmail, firstPlanId, signIn } from '../support/clients.ts';
+import { planOfSkus, skuId } from '../support/plans.ts';
 
 /** A plan of `skus` products with 48 months of sales actuals: big enough that a baseline run takes a while. */
 function bigPlan(skus: number): PlanData {
   const horizonStart = '2031-01';
+  const data = planOfSkus({ name: 'Big plan', skus, horizonStart, historyBuckets: 48 });
   const history = monthRange(addMonths(horizonStart, -48), 48);
-  const data: PlanData = {
-    meta: {
-      name: 'Big plan',
-      currency: 'EUR',
-      bucket: 'month',
-      horizonStart,
-      horizonBuckets: 18,
-      historyBuckets: 48,
-      cycleStage: 'data-gathering',
-      schemaVersion: 2,
-    },
-    families: { fam: { id: 'fam', name: 'Family', order: 0 } },
-    products: {},
-    resources: { line: { id: 'line', name: 'Line', order: 0 } },
-    cells: emptyCells(),
-  };
   for (let i = 0; i < skus; i++) {
-    const id = `SKU-${String(i).padStart(5, '0')}`;
-    data.products[id] = {
-      id,
-      name: `Product ${i}`,
-      familyId: 'fam',
-      unit: 'cases',
-      resourceId: 'line',
-      hoursPerUnit: 0.002,
-      leadTimeDays: 10,
-      safetyStockDays: 15,
-      order: i,
-    };
     history.forEach((month, t) => {
-      data.cells.actuals[cellKey(id, month)] = Math.round(
-        (500 + (i % 97) * 20) * (1 + 0.3 * Math.sin((t / 12) * 2 * Math.PI)) + ((i * 31 + t * 17) % 50),
-      );
+      const seasonal = (500 + (i % 97) * 20) * (1 + 0.3 * Math.sin((t / 12) * 2 * Math.PI));
+      data.cells.actuals[cellKey(skuId(i), month)] = Math.round(seasonal + ((i * 31 + t * 17) % 50));
     });
   }
   return data;
