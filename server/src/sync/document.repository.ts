@@ -39,15 +39,24 @@ export class DocumentRepository {
     }
   }
 
+  /**
+   * The state and the updates after it, read in one transaction: a compaction committing between
+   * two separate reads would leave the old state with only the updates after the compaction.
+   */
   async load(documentId: string): Promise<StoredDocument> {
-    const state = await this.#db.selectFrom('document_states').select('state').where('document_id', '=', documentId).executeTakeFirst();
-    const updates = await this.#db
-      .selectFrom('document_updates')
-      .select(['id', 'data'])
-      .where('document_id', '=', documentId)
-      .orderBy('id')
-      .execute();
-    return { state: state?.state, updates };
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read') // one snapshot on PostgreSQL; SQLite's transaction is one already
+      .execute(async (trx) => {
+        const state = await trx.selectFrom('document_states').select('state').where('document_id', '=', documentId).executeTakeFirst();
+        const updates = await trx
+          .selectFrom('document_updates')
+          .select(['id', 'data'])
+          .where('document_id', '=', documentId)
+          .orderBy('id')
+          .execute();
+        return { state: state?.state, updates };
+      });
   }
 
   /**

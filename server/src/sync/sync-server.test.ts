@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
@@ -10,15 +11,17 @@ import { SyncServer } from './sync-server.ts';
 
 describe('SyncServer rooms', () => {
   let db: Db;
+  let documents: DocumentRepository;
   let sync: SyncServer;
   beforeEach(async () => {
     db = await testDatabase();
+    documents = new DocumentRepository(db);
     sync = new SyncServer({
       // Not reached: these tests open rooms without sockets.
       sessions: {} as SessionService,
       tokens: {} as TokenService,
       plans: {} as PlanService,
-      documents: new DocumentRepository(db),
+      documents,
       log: createLogger('silent'),
       allowedOrigins: [],
       idleUnloadMs: 50,
@@ -38,5 +41,62 @@ describe('SyncServer rooms', () => {
     const reloaded = await sync.room('plan-1');
     expect(reloaded).not.toBe(room);
     expect(reloaded.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(42);
+  });
+
+  it('loads a plan again only after the room unloading it has stored it', async () => {
+    const room = await sync.room('plan-1');
+    await room.applyServerChange((doc) => doc.getMap<number>('sales').set('SKU-1|2027-01', 7));
+    // Hold the unload's compaction until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const compact = documents.compact.bind(documents);
+    const events: string[] = [];
+    documents.compact = async (...args) => {
+      events.push('compacting');
+      await held;
+      await compact(...args);
+      events.push('compacted');
+    };
+    const load = documents.load.bind(documents);
+    documents.load = async (id) => {
+      events.push('load');
+      return load(id);
+    };
+
+    // The room goes idle and starts storing itself; meanwhile someone opens the plan again.
+    await vi.waitFor(() => expect(events).toEqual(['compacting']), { timeout: 5_000, interval: 10 });
+    const again = sync.room('plan-1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events).toEqual(['compacting']);
+    release();
+    const reloaded = await again;
+    expect(events).toEqual(['compacting', 'compacted', 'load']);
+    expect(reloaded.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(7);
+  });
+});
+
+describe('DocumentRepository.load', () => {
+  it('reads the state and the log as of one moment, even when a compaction commits meanwhile', async () => {
+    const db = await testDatabase();
+    try {
+      const documents = new DocumentRepository(db);
+      const doc = new Y.Doc();
+      const updates: Uint8Array[] = [];
+      doc.on('update', (update: Uint8Array) => updates.push(update));
+      for (const value of [1, 2, 3]) doc.getMap<number>('sales').set(`SKU-${value}|2027-01`, value);
+      let last = 0;
+      for (const update of updates) last = await documents.append('plan-1', update, null, new Date().toISOString());
+
+      // The compaction is asked for while the load is under way, as when another room unloads.
+      const loading = documents.load('plan-1');
+      const compacting = documents.compact('plan-1', Y.encodeStateAsUpdate(doc), last, new Date().toISOString());
+      const [stored] = await Promise.all([loading, compacting]);
+      const loaded = new Y.Doc();
+      if (stored.state) Y.applyUpdate(loaded, stored.state);
+      for (const update of stored.updates) Y.applyUpdate(loaded, update.data);
+      expect(loaded.getMap<number>('sales').toJSON()).toEqual({ 'SKU-1|2027-01': 1, 'SKU-2|2027-01': 2, 'SKU-3|2027-01': 3 });
+    } finally {
+      await db.destroy();
+    }
   });
 });

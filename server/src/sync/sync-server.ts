@@ -48,6 +48,8 @@ export class SyncServer {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   readonly #rooms = new Map<string, Promise<PlanRoom>>();
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Rooms being stored and dropped on unload: a new room of the same plan loads after that. */
+  readonly #unloading = new Map<string, Promise<void>>();
   readonly #alive = new WeakSet<WebSocket>();
   readonly #options: SyncServerOptions;
   readonly #pinger: NodeJS.Timeout;
@@ -83,10 +85,15 @@ export class SyncServer {
   room(planId: string): Promise<PlanRoom> {
     let room = this.#rooms.get(planId);
     if (!room) {
-      room = PlanRoom.load(planId, this.#options.documents, this.#options.log).then((loaded) => {
-        loaded.onCommentsChanged = (r) => this.onCommentsChanged?.(r);
-        return loaded;
-      });
+      // Loading beside a room that is still compacting on unload could read the log halfway and
+      // later compact over what that room stored: wait for it.
+      const unloaded = this.#unloading.get(planId) ?? Promise.resolve();
+      room = unloaded
+        .then(() => PlanRoom.load(planId, this.#options.documents, this.#options.log))
+        .then((loaded) => {
+          loaded.onCommentsChanged = (r) => this.onCommentsChanged?.(r);
+          return loaded;
+        });
       this.#rooms.set(planId, room);
       room.catch(() => this.#rooms.delete(planId));
     }
@@ -136,6 +143,7 @@ export class SyncServer {
     clearInterval(this.#pinger);
     clearInterval(this.#revalidator);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    await Promise.all(this.#unloading.values());
     const rooms = await Promise.allSettled(this.#rooms.values());
     for (const result of rooms) {
       if (result.status !== 'fulfilled') continue;
@@ -320,15 +328,20 @@ export class SyncServer {
     const pending = this.#rooms.get(planId);
     if (!pending) return;
     const room = await pending;
-    if (room.connections.size > 0) return;
+    if (room.connections.size > 0 || this.#rooms.get(planId) !== pending) return;
     this.#rooms.delete(planId);
-    try {
-      await room.flush();
-      await room.compact();
-    } catch (e: unknown) {
-      this.#options.log.error({ err: e, planId }, 'compaction on unload failed; the update log keeps every change');
-    }
-    room.destroy();
+    const stored = (async () => {
+      try {
+        await room.flush();
+        await room.compact();
+      } catch (e: unknown) {
+        this.#options.log.error({ err: e, planId }, 'compaction on unload failed; the update log keeps every change');
+      }
+      room.destroy();
+    })();
+    this.#unloading.set(planId, stored);
+    await stored;
+    if (this.#unloading.get(planId) === stored) this.#unloading.delete(planId);
   }
 
   #pingAll(): void {
