@@ -25,6 +25,11 @@ export function canWrite(role: Role, section: Section): boolean {
   return WRITABLE_SECTIONS[role].includes(section);
 }
 
+/** Whether a member with `role` may change anything in the document (everyone but viewers). */
+export function writesAnything(role: Role): boolean {
+  return WRITABLE_SECTIONS[role].length > 0;
+}
+
 /** Type guard for a role name read from storage or the wire. */
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

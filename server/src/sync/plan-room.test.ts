@@ -187,6 +187,29 @@ describe('PlanRoom', () => {
     room.destroy();
   });
 
+  it('drops the staging copy when the last person who may edit leaves, and after a server change only viewers see', async () => {
+    const room = await PlanRoom.load('doc-9', store, log);
+    connect(room, 'viewer');
+    const { socket } = connect(room, 'sales');
+    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
+    socket.emit('close');
+    await room.flush();
+    expect(room.stagingReady).toBe(false);
+    // An import while only a viewer is in: the change needs a copy, which is not kept afterwards.
+    await room.applyServerChange((doc) => doc.getMap<number>('sales').set('a|2031-01', 3));
+    await room.flush();
+    expect(room.stagingReady).toBe(false);
+    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(3);
+    // An editor joining later gets a copy that holds the change, and their edit is judged on it.
+    const { socket: editor, client } = connect(room, 'sales');
+    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
+    editor.deliver(encodeUpdate(clientEdit(client, 'sales', 'b|2031-01', 4)));
+    await room.flush();
+    expect(editor.closes).toEqual([]);
+    expect(room.doc.getMap('sales').toJSON()).toEqual({ 'a|2031-01': 3, 'b|2031-01': 4 });
+    room.destroy();
+  });
+
   it('sends an accepted edit to every other socket, not back to its sender', async () => {
     const room = await PlanRoom.load('doc-6', store, log);
     const { socket: sender, client } = connect(room);

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { WebSocket } from 'ws';
-import { CloseCode, isStage, type Role } from '@accord/protocol';
+import { CloseCode, isStage, writesAnything, type Role } from '@accord/protocol';
 import { migratePlanDoc, ROOTS, schemaVersionOf, SCHEMA_VERSION, type RootName } from '@accord/plan-model';
 import type { Credential } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
@@ -35,10 +35,11 @@ export interface Connection {
 // An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
 // client from making every other client parse megabytes ten times a second.
 const MAX_AWARENESS_BYTES = 8 * 1024;
-// The staging copy is built this long after someone who may edit joins (or after a refused update
-// dropped it), once their sync is answered: building it on the first edit made that edit wait
-// (~0.5 s for a plan of 1,000 SKUs) and every edit queued behind it. A plan only viewers have
-// open never needs one, and is spared the second copy in memory.
+// The staging copy is built this long after the first person who may edit joins (or after a
+// refused update dropped it), once their sync is answered: building it on the first edit made that
+// edit wait (~0.5 s for a plan of 1,000 SKUs) and every edit queued behind it. A plan only viewers
+// have open is spared the second copy in memory: a server change builds one when it needs it, and
+// it is dropped when the last person who may edit leaves.
 const STAGING_WARMUP_MS = 500;
 // Fold the update log into the state blob every this many updates, so loads stay fast.
 const COMPACT_EVERY_UPDATES = 500;
@@ -77,7 +78,7 @@ export const SERVER_ORIGIN = Symbol('server');
 /**
  * A loaded plan document and its sockets. Every message of every socket goes through one queue,
  * so updates are checked, stored and applied in the order they arrived, and an update is
- * committed to the database before anyone (the sender included) can see it.
+ * committed to the database before anyone else is sent it (the sender is never sent its own).
  *
  * The room holds two documents in the same state: the live one everybody reads, and the guard's
  * staging copy where a change is tried first. A client's update is judged on the copy, stored,
@@ -175,7 +176,7 @@ export class PlanRoom {
   /** Adds a socket: sends the server's state vector and everyone's presence. */
   connect(conn: Connection): void {
     this.connections.add(conn);
-    if (conn.role !== 'viewer' && this.#stagingDoc === undefined) this.#prepareStaging();
+    if (writesAnything(conn.role) && this.#stagingDoc === undefined) this.#prepareStaging();
     conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
@@ -267,10 +268,13 @@ export class PlanRoom {
       this.#broadcast(encodeUpdate(update));
       await this.#compactIfDue();
     });
-    // The old live document applies the change after the caller has its answer.
+    // The old live document applies the change after the caller has its answer, if anyone who
+    // may edit still needs a copy; otherwise it is dropped.
     this.#enqueue(async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (!this.#closed && this.#stagingBehind.length > 0) this.#staging();
+      if (this.#closed || this.#stagingBehind.length === 0) return;
+      if (this.#editorConnected()) this.#staging();
+      else this.#dropStaging();
     });
   }
 
@@ -440,10 +444,14 @@ export class PlanRoom {
 
   /** Drops the staging copy after a refused or unstored change; it is built again in the background. */
   #rebuildStaging(): void {
+    this.#dropStaging();
+    this.#prepareStaging();
+  }
+
+  #dropStaging(): void {
     this.#stagingDoc?.destroy();
     this.#stagingDoc = undefined;
     this.#stagingBehind = [];
-    this.#prepareStaging();
   }
 
   /**
@@ -451,14 +459,19 @@ export class PlanRoom {
    * still connected and no change needed it first.
    */
   #prepareStaging(): void {
-    clearTimeout(this.#warmupTimer);
+    // Already due: editors joining one after another must not push it back each time.
+    if (this.#warmupTimer !== undefined) return;
     this.#warmupTimer = setTimeout(() => {
+      this.#warmupTimer = undefined;
       this.#enqueue(async () => {
-        const editors = [...this.connections].some((conn) => conn.role !== 'viewer');
-        if (!this.#closed && editors && this.#stagingDoc === undefined) this.#staging();
+        if (!this.#closed && this.#editorConnected() && this.#stagingDoc === undefined) this.#staging();
       });
     }, STAGING_WARMUP_MS);
     this.#warmupTimer.unref();
+  }
+
+  #editorConnected(): boolean {
+    return [...this.connections].some((conn) => writesAnything(conn.role));
   }
 
   /** True while the staging copy exists (tests check it is prepared ahead of the first change). */
@@ -507,6 +520,13 @@ export class PlanRoom {
   #disconnect(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], null);
+    if (writesAnything(conn.role) && !this.#editorConnected()) {
+      // The last person who may edit left: free the staging copy, in the queue (a change there may
+      // be using it).
+      this.#enqueue(async () => {
+        if (!this.#editorConnected()) this.#dropStaging();
+      });
+    }
   }
 
   #close(conn: Connection, code: number, reason: string): void {

@@ -297,12 +297,18 @@ export class AccordTarget implements Target {
     }
   }
 
-  #usersReady = false;
+  #usersPrepared: Promise<void> | undefined;
 
-  /** Users (CLI, a few at a time), then sessions over HTTP; once per data directory. */
-  async prepareUsers(): Promise<void> {
-    if (this.#usersReady) return;
-    this.#usersReady = true;
+  /** Users (CLI, a few at a time), then sessions over HTTP; once per data directory (again if it failed). */
+  prepareUsers(): Promise<void> {
+    this.#usersPrepared ??= this.#createUsers().catch((e: unknown) => {
+      this.#usersPrepared = undefined;
+      throw e;
+    });
+    return this.#usersPrepared;
+  }
+
+  async #createUsers(): Promise<void> {
     const url = this.#server!.url;
     const admin = await signIn(url, demoEmail('admin'));
     this.#workspaceId = admin.me.memberships[0]!.workspaceId;

@@ -50,8 +50,15 @@ export class OfflineStore {
       if (origin !== this && origin !== serverOrigin) pending.push(update);
     };
     doc.on('update', early);
-    this.whenSynced = openDatabase(name).then(async (db) => {
+    const opened = openDatabase(name);
+    // However the opening ends (IndexedDB refused, or the store destroyed meanwhile), stop collecting.
+    void opened.then(
+      () => undefined,
+      () => doc.off('update', early),
+    );
+    this.whenSynced = opened.then(async (db) => {
       if (this.#destroyed) {
+        doc.off('update', early);
         db.close();
         return;
       }
