@@ -107,12 +107,11 @@ export class DocumentRepository {
     const compactor = this.#compactor;
     const swap = this.#swapOnSqlite;
     if (!compactor?.available || !swap) return null;
-    const sqlite = this.#sqlite!;
-    const swapWhenFree = async (encoded: { updates: number; state: Uint8Array }): Promise<boolean> => {
-      // Never inside a Kysely transaction that happens to be open on the connection.
-      while (sqlite.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-      return swap(documentId, throughUpdateId, encoded.updates, encoded.state, new Date().toISOString());
-    };
+    // Holding Kysely's lock on the connection: never inside a Kysely transaction open on it.
+    const swapWhenFree = (encoded: { updates: number; state: Uint8Array }): Promise<boolean> =>
+      this.#db
+        .connection()
+        .execute(async () => swap(documentId, throughUpdateId, encoded.updates, encoded.state, new Date().toISOString()));
     return compactor.encode(documentId, throughUpdateId).then((encoded) => (encoded ? swapWhenFree(encoded) : false));
   }
 

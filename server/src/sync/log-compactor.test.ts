@@ -72,6 +72,39 @@ describe('LogCompactor', () => {
     expect(reloaded.getMap('sales').toJSON()).toEqual(doc.getMap('sales').toJSON());
   });
 
+  it('swaps the state in only after a transaction open on the connection has ended, so a rollback cannot undo it', async () => {
+    const { store, doc, append } = await setUp();
+    const through = await append(100);
+    let rollBack!: () => void;
+    const gate = new Promise<void>((resolve) => (rollBack = resolve));
+    const transaction = db!
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('document_updates')
+          .values({ document_id: 'd2', data: new Uint8Array([0, 0]), user_id: null, created_at: '' })
+          .execute();
+        await gate;
+        throw new Error('rolled back');
+      })
+      .catch((e: unknown) => e);
+    let swapped: boolean | undefined;
+    const done = store.compactInBackground('d1', through)!.then((result) => (swapped = result));
+    // The worker has long encoded the log; the swap still waits for the transaction.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(swapped).toBeUndefined();
+    rollBack();
+    expect(await transaction).toBeInstanceOf(Error);
+    await done;
+    expect(swapped).toBe(true);
+    const stored = await store.load('d1');
+    expect(stored.updates).toEqual([]);
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, stored.state!);
+    expect(reloaded.getMap('sales').toJSON()).toEqual(doc.getMap('sales').toJSON());
+    expect((await store.load('d2')).updates).toEqual([]);
+  });
+
   it('rejects when its worker fails, and is no longer offered, so rooms compact on the event loop', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-compact-'));
     db = await testDatabase(path.join(dir, 'test.sqlite'));
