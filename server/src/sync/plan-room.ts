@@ -39,8 +39,10 @@ const MAX_AWARENESS_BYTES = 8 * 1024;
 // refused update dropped it), once their sync is answered: building it on the first edit made that
 // edit wait (~0.5 s for a plan of 1,000 SKUs) and every edit queued behind it. A plan only viewers
 // have open is spared the second copy in memory: a server change builds one when it needs it, and
-// it is dropped when the last person who may edit leaves.
+// it is dropped a while after the last person who may edit left (`stagingIdleMs`: not at once, so
+// an editor whose connection blips, or who reopens the plan, does not pay for a new copy).
 const STAGING_WARMUP_MS = 500;
+const STAGING_IDLE_MS = 60_000;
 // Fold the update log into the state blob every this many updates, so loads stay fast.
 const COMPACT_EVERY_UPDATES = 500;
 // One update is far below this; a frame above it is refused with 4413 (ws itself drops frames
@@ -108,15 +110,18 @@ export class PlanRoom {
   #fullStateV2Cache: Uint8Array | undefined;
   #closed = false;
   #warmupTimer: ReturnType<typeof setTimeout> | undefined;
+  #stagingIdleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #stagingIdleMs: number;
   /** A background compaction in flight, if any. */
   #compaction: Promise<void> | undefined;
   /** Called after an accepted update changed comments (the server re-indexes them for inboxes). */
   onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
-  private constructor(documentId: string, store: DocumentRepository, log: Logger) {
+  private constructor(documentId: string, store: DocumentRepository, log: Logger, stagingIdleMs: number) {
     this.documentId = documentId;
     this.#store = store;
     this.#log = log;
+    this.#stagingIdleMs = stagingIdleMs;
     this.awareness.setLocalState(null);
     // Every change is broadcast as the update bytes the room already holds: no 'update' listener
     // on the live document, so Yjs never re-encodes what it has just decoded.
@@ -148,9 +153,17 @@ export class PlanRoom {
     return this.#fullStateV2Cache;
   }
 
-  /** Loads a document completely (state, then the update log) before anyone can sync with it. */
-  static async load(documentId: string, store: DocumentRepository, log: Logger): Promise<PlanRoom> {
-    const room = new PlanRoom(documentId, store, log);
+  /**
+   * Loads a document completely (state, then the update log) before anyone can sync with it.
+   * `stagingIdleMs`: how long the staging copy outlives the last person who may edit.
+   */
+  static async load(
+    documentId: string,
+    store: DocumentRepository,
+    log: Logger,
+    options: { stagingIdleMs?: number } = {},
+  ): Promise<PlanRoom> {
+    const room = new PlanRoom(documentId, store, log, options.stagingIdleMs ?? STAGING_IDLE_MS);
     const stored = await store.load(documentId);
     Y.transact(
       room.doc,
@@ -176,7 +189,11 @@ export class PlanRoom {
   /** Adds a socket: sends the server's state vector and everyone's presence. */
   connect(conn: Connection): void {
     this.connections.add(conn);
-    if (writesAnything(conn.role) && this.#stagingDoc === undefined) this.#prepareStaging();
+    if (writesAnything(conn.role)) {
+      clearTimeout(this.#stagingIdleTimer);
+      this.#stagingIdleTimer = undefined;
+      if (this.#stagingDoc === undefined) this.#prepareStaging();
+    }
     conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (!isBinary) {
@@ -316,6 +333,7 @@ export class PlanRoom {
   destroy(): void {
     this.#closed = true;
     clearTimeout(this.#warmupTimer);
+    clearTimeout(this.#stagingIdleTimer);
     this.awareness.destroy();
     this.awareness.doc.destroy();
     this.#live.destroy();
@@ -520,12 +538,16 @@ export class PlanRoom {
   #disconnect(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], null);
-    if (writesAnything(conn.role) && !this.#editorConnected()) {
-      // The last person who may edit left: free the staging copy, in the queue (a change there may
-      // be using it).
-      this.#enqueue(async () => {
-        if (!this.#editorConnected()) this.#dropStaging();
-      });
+    if (writesAnything(conn.role) && !this.#editorConnected() && this.#stagingIdleTimer === undefined) {
+      // The last person who may edit left: free the staging copy if nobody who may edit is back in
+      // a while, in the queue (a change there may be using it).
+      this.#stagingIdleTimer = setTimeout(() => {
+        this.#stagingIdleTimer = undefined;
+        this.#enqueue(async () => {
+          if (!this.#editorConnected()) this.#dropStaging();
+        });
+      }, this.#stagingIdleMs);
+      this.#stagingIdleTimer.unref();
     }
   }
 
