@@ -3,10 +3,9 @@ import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { SessionService } from '../auth/session.service.ts';
-import type { TokenService } from '../auth/token.service.ts';
 import { DocumentRepository } from '../sync/document.repository.ts';
-import { SyncServer } from '../sync/sync-server.ts';
+import type { SyncServer } from '../sync/sync-server.ts';
+import { testSyncServer } from '../sync/test-sync-server.ts';
 import { HttpError } from '../http/http-error.ts';
 import { BaselineRepository } from './baseline.repository.ts';
 import { BaselineService } from './baseline.service.ts';
@@ -24,16 +23,7 @@ describe('BaselineService at shutdown', () => {
       await db.insertInto('plans').values({ id, workspace_id: 'ws', name: id, created_at: at, updated_at: at }).execute();
     const log = createLogger('silent');
     const plans = { getPlanForUser: async () => ({ role: 'leader' }) } as unknown as PlanService;
-    // Sockets are not used here: the sessions and tokens are never asked.
-    sync = new SyncServer({
-      sessions: {} as SessionService,
-      tokens: {} as TokenService,
-      plans,
-      documents: new DocumentRepository(db),
-      log,
-      allowedOrigins: [],
-      idleUnloadMs: 60_000,
-    });
+    sync = testSyncServer({ documents: new DocumentRepository(db), idleUnloadMs: 60_000, plans });
     runs = new BaselineRepository(db);
     service = new BaselineService(plans, sync, runs, log);
   });

@@ -104,7 +104,7 @@ export class BaselineService {
   async request(userId: string, planId: string): Promise<BaselineStatus> {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     if (!BASELINE_ROLES.includes(role))
-      throw new HttpError(403, 'forbidden', `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
+      throw new HttpError(403, ErrorCode.forbidden, `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
     if (!this.start(planId))
       throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; the baseline is recomputed when it is back.');
     // Answered once the run's start is stored (a failure to store it is logged), so a restart from

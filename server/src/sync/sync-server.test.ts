@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
-import { createLogger } from '../logger.ts';
-import type { PlanService } from '../plans/plan.service.ts';
-import type { SessionService } from '../auth/session.service.ts';
-import type { TokenService } from '../auth/token.service.ts';
 import { DocumentRepository } from './document.repository.ts';
-import { SyncServer } from './sync-server.ts';
+import type { SyncServer } from './sync-server.ts';
+import { testSyncServer } from './test-sync-server.ts';
 
 describe('SyncServer rooms', () => {
   let db: Db;
@@ -16,16 +13,7 @@ describe('SyncServer rooms', () => {
   beforeEach(async () => {
     db = await testDatabase();
     documents = new DocumentRepository(db);
-    sync = new SyncServer({
-      // Not reached: these tests open rooms without sockets.
-      sessions: {} as SessionService,
-      tokens: {} as TokenService,
-      plans: {} as PlanService,
-      documents,
-      log: createLogger('silent'),
-      allowedOrigins: [],
-      idleUnloadMs: 50,
-    });
+    sync = testSyncServer({ documents, idleUnloadMs: 50 });
   });
   afterEach(async () => {
     await sync.close();
