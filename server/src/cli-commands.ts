@@ -1,3 +1,4 @@
+import { ErrorCode } from '@accord/protocol';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
@@ -5,7 +6,7 @@ import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
 import { generatePassword } from './auth/password.ts';
-import { HttpError } from './http/http-error.ts';
+import { HttpError } from './errors.ts';
 import { generateDemoPlan } from './seed/demo-plan.ts';
 import { nextMonth } from './seed/demo.ts';
 import { backupDatabase, restoreDatabase } from './admin/backup.ts';
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   ensureDataDir(config.dataDir);
   // Restore swaps the database file, so it must run before this process opens it.
   if (command === 'restore') {
-    if (!positionals[0]) throw new HttpError(400, 'bad_request', 'restore needs the backup file: pnpm accord restore <file>.');
+    if (!positionals[0]) throw new HttpError(400, ErrorCode.badRequest, 'restore needs the backup file: pnpm accord restore <file>.');
     const { keptAs } = restoreDatabase(config.databaseFile, positionals[0]);
     console.log(`Restored ${config.databaseFile} from ${positionals[0]}.${keptAs ? ` The previous database is kept as ${keptAs}.` : ''}`);
     return 0;
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     const admin = services.admin;
     const actor = `cli:${process.env.USER ?? 'unknown'}`;
     const need = (value: string | undefined, flag: string): string => {
-      if (!value) throw new HttpError(400, 'bad_request', `${command} needs --${flag}.`);
+      if (!value) throw new HttpError(400, ErrorCode.badRequest, `${command} needs --${flag}.`);
       return value;
     };
     switch (command) {
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       case 'revoke-token': {
         const user = await admin.getUserByEmail(need(values.email, 'email'));
         if (!(await services.tokens.revoke(user.id, need(values.id, 'id'))))
-          throw new HttpError(404, 'not_found', `No active token ${values.id} for ${values.email}.`);
+          throw new HttpError(404, ErrorCode.notFound, `No active token ${values.id} for ${values.email}.`);
         await services.users.insertAudit({
           actor,
           action: 'token.revoke',
@@ -156,7 +157,11 @@ async function main(argv: string[]): Promise<number> {
         try {
           data = JSON.parse(fs.readFileSync(file, 'utf8'));
         } catch (e: unknown) {
-          throw new HttpError(400, 'bad_request', `Cannot read plan data from ${file}: ${e instanceof Error ? e.message : String(e)}.`);
+          throw new HttpError(
+            400,
+            ErrorCode.badRequest,
+            `Cannot read plan data from ${file}: ${e instanceof Error ? e.message : String(e)}.`,
+          );
         }
         const plan = await admin.createPlan(actor, need(values.workspace, 'workspace'), parsePlanData(data));
         console.log(plan.id);

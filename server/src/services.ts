@@ -21,14 +21,17 @@ import { DecisionService } from './governance/decision.service.ts';
 import { SnapshotService } from './governance/snapshot.service.ts';
 import { CycleService } from './governance/cycle.service.ts';
 import { CommentIndex } from './governance/comment-index.ts';
-import { createDataServices } from './imports/data-services.ts';
-import type { DataServices } from './http/data.routes.ts';
+import { BaselineRepository } from './forecasting/baseline.repository.ts';
+import { BaselineService } from './forecasting/baseline.service.ts';
+import { ImportService } from './imports/import.service.ts';
+import { KpiService } from './kpi/kpi.service.ts';
+import { OverrideAuthorRepository } from './kpi/override-author.repository.ts';
 import { ExportService } from './export/export.service.ts';
 import { ScenarioRepository } from './scenarios/scenario.repository.ts';
 import { ScenarioService } from './scenarios/scenario.service.ts';
 
 /** Everything the routes and the sync endpoint use, wired once at start-up. */
-export interface Services extends DataServices {
+export interface Services {
   config: Config;
   log: Logger;
   db: Db;
@@ -51,6 +54,9 @@ export interface Services extends DataServices {
   governance: GovernanceRepository;
   exports: ExportService;
   scenarios: ScenarioService;
+  imports: ImportService;
+  baseline: BaselineService;
+  kpis: KpiService;
 }
 
 /** Where the built web app lives (web/build beside this package). */
@@ -86,6 +92,8 @@ export function createServices(
   const admin = new AdminService(users, planRepository, documents, sessions);
   const decisions = new DecisionService(governance, plans, users, sync);
   const snapshots = new SnapshotService(governance, plans, sync);
+  // A committed actuals import starts the baseline job.
+  const baseline = new BaselineService(plans, sync, new BaselineRepository(db), log);
   return {
     config,
     log,
@@ -109,6 +117,8 @@ export function createServices(
     comments,
     governance,
     scenarios: new ScenarioService(scenarioRepository, { plans, users, sync, snapshots, decisions }),
-    ...createDataServices({ db, log, plans, users, sync, governance }),
+    baseline,
+    imports: new ImportService(plans, users, sync, log, (planId) => baseline.start(planId)),
+    kpis: new KpiService(plans, sync, governance, new OverrideAuthorRepository(db)),
   };
 }

@@ -10,6 +10,13 @@ export const ErrorCode = {
   notFound: 'not_found',
   rateLimited: 'rate_limited',
   crossOrigin: 'cross_origin',
+  /** The request conflicts with the current state (a name taken, the plan moved on meanwhile). */
+  conflict: 'conflict',
+  /** The plan's consensus is locked: nothing writes the live plan until the next cycle starts. */
+  planLocked: 'plan_locked',
+  /** The section is closed at the plan's current cycle stage. */
+  stageClosed: 'stage_closed',
+  payloadTooLarge: 'payload_too_large',
   unavailable: 'unavailable',
   internal: 'internal',
 } as const;

@@ -5,3 +5,4 @@ export * from './awareness.ts';
 export * from './governance.ts';
 export * from './scenarios.ts';
 export * from './data.ts';
+export * from './actions.ts';

@@ -165,6 +165,6 @@ export interface MergeScenarioResponse {
 
 /** The 409 answer of a merge whose selection holds unresolved conflicts; nothing was written. */
 export interface MergeConflictBody {
-  error: { code: 'bad_request'; message: string; requestId?: string };
+  error: { code: 'conflict'; message: string; requestId?: string };
   conflicts: MergeCell[];
 }

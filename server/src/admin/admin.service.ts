@@ -1,11 +1,11 @@
 import * as Y from 'yjs';
-import { isRole, type Role } from '@accord/protocol';
+import { ErrorCode, isRole, type Role } from '@accord/protocol';
 import { writePlanData } from '@accord/plan-model';
 import type { PlanData } from '@accord/plan-calc';
 import { randomId } from '../db/ids.ts';
 import { nowIso } from '../db/database.ts';
 import type { User } from '../db/schema.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import type { SessionService } from '../auth/session.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
@@ -30,12 +30,13 @@ export class AdminService {
 
   async createUser(actor: string, input: { email: string; name: string; password: string }): Promise<User> {
     const email = input.email.trim().toLowerCase();
-    if (!EMAIL_PATTERN.test(email)) throw new HttpError(400, 'bad_request', `"${input.email}" is not an e-mail address.`);
-    if (!input.name.trim()) throw new HttpError(400, 'bad_request', 'A user needs a name.');
+    if (!EMAIL_PATTERN.test(email)) throw new HttpError(400, ErrorCode.badRequest, `"${input.email}" is not an e-mail address.`);
+    if (!input.name.trim()) throw new HttpError(400, ErrorCode.badRequest, 'A user needs a name.');
     if (input.password.length < MIN_PASSWORD_LENGTH && input.password !== 'demo') {
-      throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+      throw new HttpError(400, ErrorCode.badRequest, `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
     }
-    if (await this.#users.findUserByEmail(email)) throw new HttpError(409, 'bad_request', `A user with e-mail ${email} exists already.`);
+    if (await this.#users.findUserByEmail(email))
+      throw new HttpError(409, ErrorCode.conflict, `A user with e-mail ${email} exists already.`);
     const user: User = {
       id: randomId(),
       email,
@@ -51,7 +52,7 @@ export class AdminService {
   /** Sets a new password and ends every session of the user. */
   async resetPassword(actor: string, email: string, password: string): Promise<void> {
     if (password.length < MIN_PASSWORD_LENGTH)
-      throw new HttpError(400, 'bad_request', `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
+      throw new HttpError(400, ErrorCode.badRequest, `Passwords need at least ${MIN_PASSWORD_LENGTH} characters.`);
     const user = await this.getUserByEmail(email);
     await this.#users.updatePasswordHash(user.id, await hashPassword(password));
     await this.#sessions.invalidateAll(user.id);
@@ -59,7 +60,7 @@ export class AdminService {
   }
 
   async createWorkspace(actor: string, name: string): Promise<{ id: string; name: string }> {
-    if (!name.trim()) throw new HttpError(400, 'bad_request', 'A workspace needs a name.');
+    if (!name.trim()) throw new HttpError(400, ErrorCode.badRequest, 'A workspace needs a name.');
     const workspace = { id: randomId(), name: name.trim(), created_at: nowIso() };
     await this.#users.insertWorkspace(workspace);
     await this.#audit(actor, 'workspace.create', workspace.id, { name: workspace.name });
@@ -71,10 +72,10 @@ export class AdminService {
     if (!isRole(role))
       throw new HttpError(
         400,
-        'bad_request',
+        ErrorCode.badRequest,
         `"${role}" is not a role; use viewer, commenter, sales, operations, finance, leader or admin.`,
       );
-    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
+    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, ErrorCode.notFound, `No workspace ${workspaceId}.`);
     const user = await this.getUserByEmail(email);
     await this.#users.upsertMembership(workspaceId, user.id, role satisfies Role, nowIso());
     await this.#audit(actor, 'membership.set-role', user.id, { workspaceId, role });
@@ -85,7 +86,7 @@ export class AdminService {
   async removeMember(actor: string, workspaceId: string, email: string): Promise<string> {
     const user = await this.getUserByEmail(email);
     if (!(await this.#users.deleteMembership(workspaceId, user.id))) {
-      throw new HttpError(404, 'not_found', `${email} is not a member of workspace ${workspaceId}.`);
+      throw new HttpError(404, ErrorCode.notFound, `${email} is not a member of workspace ${workspaceId}.`);
     }
     await this.#audit(actor, 'membership.remove', user.id, { workspaceId });
     return user.id;
@@ -93,7 +94,7 @@ export class AdminService {
 
   /** Creates a plan whose document starts as `data`. */
   async createPlan(actor: string, workspaceId: string, data: PlanData): Promise<{ id: string }> {
-    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, 'not_found', `No workspace ${workspaceId}.`);
+    if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, ErrorCode.notFound, `No workspace ${workspaceId}.`);
     const now = nowIso();
     const plan = {
       id: randomId(),
@@ -114,7 +115,7 @@ export class AdminService {
 
   async getUserByEmail(email: string): Promise<User> {
     const user = await this.#users.findUserByEmail(email.trim().toLowerCase());
-    if (!user) throw new HttpError(404, 'not_found', `No user with e-mail ${email}.`);
+    if (!user) throw new HttpError(404, ErrorCode.notFound, `No user with e-mail ${email}.`);
     return user;
   }
 

@@ -1,7 +1,8 @@
+import { ErrorCode } from '@accord/protocol';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import { runningServerPid } from '../db/data-dir-lock.ts';
 
 /**
@@ -9,8 +10,8 @@ import { runningServerPid } from '../db/data-dir-lock.ts';
  * the server writes, without stopping it. Refuses to overwrite an existing file.
  */
 export async function backupDatabase(databaseFile: string, target: string): Promise<{ bytes: number }> {
-  if (fs.existsSync(target)) throw new HttpError(400, 'bad_request', `${target} exists already; choose a new file name.`);
-  if (!fs.existsSync(databaseFile)) throw new HttpError(404, 'not_found', `No database at ${databaseFile}; check DATA_DIR.`);
+  if (fs.existsSync(target)) throw new HttpError(400, ErrorCode.badRequest, `${target} exists already; choose a new file name.`);
+  if (!fs.existsSync(databaseFile)) throw new HttpError(404, ErrorCode.notFound, `No database at ${databaseFile}; check DATA_DIR.`);
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const source = new SQLite(databaseFile, { readonly: true, fileMustExist: true });
   try {
@@ -26,7 +27,7 @@ export async function backupDatabase(databaseFile: string, target: string): Prom
  * directory (it would keep the old file open). The current database is kept beside it as `accord.sqlite.before-restore-<time>`.
  */
 export function restoreDatabase(databaseFile: string, backupFile: string, now: Date = new Date()): { keptAs: string | undefined } {
-  if (!fs.existsSync(backupFile)) throw new HttpError(404, 'not_found', `No backup at ${backupFile}.`);
+  if (!fs.existsSync(backupFile)) throw new HttpError(404, ErrorCode.notFound, `No backup at ${backupFile}.`);
   let problem: string | undefined;
   try {
     const check = new SQLite(backupFile, { readonly: true, fileMustExist: true });
@@ -41,10 +42,10 @@ export function restoreDatabase(databaseFile: string, backupFile: string, now: D
   } catch (e: unknown) {
     problem = `is not a readable SQLite database (${e instanceof Error ? e.message : String(e)})`;
   }
-  if (problem) throw new HttpError(400, 'bad_request', `${backupFile} ${problem}.`);
+  if (problem) throw new HttpError(400, ErrorCode.badRequest, `${backupFile} ${problem}.`);
   const running = runningServerPid(path.dirname(databaseFile));
   if (running)
-    throw new HttpError(409, 'bad_request', `An Accord server (pid ${running}) is using this database; stop it before restoring.`);
+    throw new HttpError(409, ErrorCode.conflict, `An Accord server (pid ${running}) is using this database; stop it before restoring.`);
   let keptAs: string | undefined;
   if (fs.existsSync(databaseFile)) {
     keptAs = `${databaseFile}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;

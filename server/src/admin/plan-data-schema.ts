@@ -1,7 +1,8 @@
+import { ErrorCode } from '@accord/protocol';
 import { z } from 'zod';
 import { BUCKET_SIZES, CYCLE_STAGES, isBucket, VALUE_ROOTS, type PlanData, type ValueRoot } from '@accord/plan-calc';
 import { SCHEMA_VERSION } from '@accord/plan-model';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 
 const id = z.string().min(1).max(100);
 const entity = { id, name: z.string().min(1).max(200), order: z.number().finite(), retired: z.boolean().optional() };
@@ -44,7 +45,7 @@ export function parsePlanData(input: unknown): PlanData {
     const issue = parsed.error.issues[0]!;
     throw new HttpError(
       400,
-      'bad_request',
+      ErrorCode.badRequest,
       `Plan data is not valid at ${issue.path.map(String).join('.') || 'the top level'}: ${issue.message}.`,
     );
   }

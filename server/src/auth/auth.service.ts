@@ -1,6 +1,6 @@
 import { ErrorCode, type MeResponse } from '@accord/protocol';
 import type { User } from '../db/schema.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { FailureRateLimiter } from './rate-limiter.ts';

@@ -1,4 +1,5 @@
-import { HttpError } from '../http/http-error.ts';
+import { actionRolesText, ErrorCode, mayAct } from '@accord/protocol';
+import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { AdminService } from '../admin/admin.service.ts';
 import type { SnapshotService } from '../governance/snapshot.service.ts';
@@ -44,7 +45,7 @@ export class ExportService {
 
   async csv(userId: string, planId: string, version: string, view: string): Promise<ExportFile> {
     if (!(VIEW_NAMES as readonly string[]).includes(view))
-      throw new HttpError(400, 'bad_request', `view must be one of ${VIEW_NAMES.join(', ')}.`);
+      throw new HttpError(400, ErrorCode.badRequest, `view must be one of ${VIEW_NAMES.join(', ')}.`);
     const data = await this.#snapshots.loadVersion(userId, planId, version);
     return {
       bytes: viewToCsv(buildPlanViews(data)[view as ViewName]),
@@ -82,7 +83,8 @@ export class ExportService {
   async planFromSnapshot(userId: string, snapshotId: string, name: string): Promise<{ id: string }> {
     const snapshot = await this.#snapshots.getSnapshot(userId, snapshotId);
     const { plan, role } = await this.#plans.getPlanForUser(userId, snapshot.plan_id);
-    if (role !== 'leader' && role !== 'admin') throw new HttpError(403, 'forbidden', 'Only leaders and admins start plans.');
+    if (!mayAct(role, 'createPlan'))
+      throw new HttpError(403, ErrorCode.forbidden, `Starting plans is for ${actionRolesText('createPlan')}; you are ${role}.`);
     const data = await this.#snapshots.loadVersion(userId, snapshot.plan_id, snapshotId);
     data.meta = { ...data.meta, name, cycleStage: 'data-gathering' };
     return this.#admin.createPlan(`user:${userId}`, plan.workspace_id, data);

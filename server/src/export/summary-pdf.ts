@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { PlanCalculator, type PlanData } from '@accord/plan-calc';
+import { ErrorCode } from '@accord/protocol';
 import type { CompareResponse, DecisionView } from '@accord/protocol';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 
 /** What the one-page executive summary shows. */
 export interface SummaryInput {
@@ -118,7 +119,7 @@ export async function renderPdf(html: string, chromiumPath: string): Promise<Uin
   if (!fs.existsSync(chromiumPath)) {
     throw new HttpError(
       503,
-      'internal',
+      ErrorCode.internal,
       `PDF export needs Chromium at ${chromiumPath}; install it (apt-get install chromium) or set CHROMIUM_PATH.`,
     );
   }

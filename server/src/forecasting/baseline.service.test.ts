@@ -6,7 +6,7 @@ import type { PlanService } from '../plans/plan.service.ts';
 import { DocumentRepository } from '../sync/document.repository.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
 import { testSyncServer } from '../sync/test-sync-server.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import { BaselineRepository } from './baseline.repository.ts';
 import { BaselineService } from './baseline.service.ts';
 

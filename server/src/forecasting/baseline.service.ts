@@ -3,8 +3,16 @@ import { Worker } from 'node:worker_threads';
 import type { ForecastResult } from '@accord/forecast';
 import { addBuckets, bucketRange, cellKey, type PlanMeta } from '@accord/plan-calc';
 import { getMeta, valueMap } from '@accord/plan-model';
-import { ErrorCode, type BaselineProductFit, type BaselineStatus, type Role } from '@accord/protocol';
-import { HttpError, notFound } from '../http/http-error.ts';
+import {
+  ACTION_ROLES,
+  actionRolesText,
+  ErrorCode,
+  mayAct,
+  type BaselineProductFit,
+  type BaselineStatus,
+  type Role,
+} from '@accord/protocol';
+import { HttpError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
@@ -12,7 +20,7 @@ import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
 import type { BaselineRepository } from './baseline.repository.ts';
 
 /** Roles that may start the baseline job by hand (it also starts after an actuals import). */
-export const BASELINE_ROLES: readonly Role[] = ['operations', 'leader', 'admin'];
+export const BASELINE_ROLES: readonly Role[] = ACTION_ROLES.runBaseline;
 
 // The worker reports progress every this many products (one `auto` fit takes about 1–2 ms).
 const CHUNK_PRODUCTS = 25;
@@ -103,8 +111,8 @@ export class BaselineService {
   /** Starts the job on request (operations, leaders, admins). */
   async request(userId: string, planId: string): Promise<BaselineStatus> {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
-    if (!BASELINE_ROLES.includes(role))
-      throw new HttpError(403, ErrorCode.forbidden, `Recomputing the baseline is for ${BASELINE_ROLES.join(', ')}.`);
+    if (!mayAct(role, 'runBaseline'))
+      throw new HttpError(403, ErrorCode.forbidden, `Recomputing the baseline is for ${actionRolesText('runBaseline')}; you are ${role}.`);
     if (!this.start(planId))
       throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; the baseline is recomputed when it is back.');
     // Answered once the run's start is stored (a failure to store it is logged), so a restart from

@@ -1,6 +1,6 @@
-import { closedSections, isStage, STAGES, type CycleResponse, type Stage } from '@accord/protocol';
+import { actionRolesText, ErrorCode, mayAct, closedSections, isStage, STAGES, type CycleResponse, type Stage } from '@accord/protocol';
 import { rollHorizon } from '@accord/plan-model';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
@@ -51,9 +51,9 @@ export class CycleService {
 
   async setStage(userId: string, planId: string, stage: string, ownerId: string | null, dueDate: string | null): Promise<CycleResponse> {
     const { plan } = await this.#requireLeader(userId, planId);
-    if (!isStage(stage)) throw new HttpError(404, 'not_found', `No stage ${stage}; stages are ${STAGES.join(', ')}.`);
+    if (!isStage(stage)) throw new HttpError(404, ErrorCode.notFound, `No stage ${stage}; stages are ${STAGES.join(', ')}.`);
     if (ownerId && !(await this.#users.findRole(ownerId, plan.workspace_id))) {
-      throw new HttpError(400, 'bad_request', 'ownerId: the owner must be a member of this workspace.');
+      throw new HttpError(400, ErrorCode.badRequest, 'ownerId: the owner must be a member of this workspace.');
     }
     await this.#repo.upsertStage(planId, stage, ownerId, dueDate);
     return this.get(userId, planId);
@@ -67,7 +67,7 @@ export class CycleService {
     if (current === 'executive' || next === undefined) {
       throw new HttpError(
         409,
-        'bad_request',
+        ErrorCode.conflict,
         current === 'locked' ? 'The cycle is locked; roll to the next cycle.' : 'Lock the consensus to close the executive stage.',
       );
     }
@@ -83,7 +83,7 @@ export class CycleService {
   async roll(userId: string, planId: string): Promise<CycleResponse> {
     await this.#requireLeader(userId, planId);
     const cycle = await this.get(userId, planId);
-    if (cycle.stage !== 'locked') throw new HttpError(409, 'bad_request', 'Lock the consensus before rolling to the next cycle.');
+    if (cycle.stage !== 'locked') throw new HttpError(409, ErrorCode.conflict, 'Lock the consensus before rolling to the next cycle.');
     const latest = (await this.#repo.listSnapshots(planId))[0];
     const room = await this.#sync.room(planId);
     await room.applyServerChange((doc) => rollHorizon(doc));
@@ -93,7 +93,8 @@ export class CycleService {
 
   async #requireLeader(userId: string, planId: string) {
     const access = await this.#plans.getPlanForUser(userId, planId);
-    if (access.role !== 'leader') throw new HttpError(403, 'forbidden', 'Only leaders move the cycle.');
+    if (!mayAct(access.role, 'moveCycle'))
+      throw new HttpError(403, ErrorCode.forbidden, `Moving the cycle is for ${actionRolesText('moveCycle')}; you are ${access.role}.`);
     return access;
   }
 }

@@ -1,8 +1,9 @@
 import * as Y from 'yjs';
+import { actionRolesText, ErrorCode, mayAct } from '@accord/protocol';
 import type { CreateDecisionRequest, DecisionChangeView, DecisionView, UpdateDecisionRequest } from '@accord/protocol';
 import type { Decision } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
@@ -42,10 +43,11 @@ export class DecisionService {
     options: { allowPastDue?: boolean; decidedAt?: string } = {},
   ): Promise<DecisionView> {
     const { plan, role } = await this.#plans.getPlanForUser(userId, planId);
-    if (role !== 'leader' && role !== 'admin') throw new HttpError(403, 'forbidden', 'Only leaders and admins record decisions.');
+    if (!mayAct(role, 'recordDecision'))
+      throw new HttpError(403, ErrorCode.forbidden, `Recording decisions is for ${actionRolesText('recordDecision')}; you are ${role}.`);
     await this.#requireMember(plan.workspace_id, input.ownerId);
     if (!options.allowPastDue && input.dueDate < today(this.#now()))
-      throw new HttpError(400, 'bad_request', 'dueDate: the due date is in the past.');
+      throw new HttpError(400, ErrorCode.badRequest, 'dueDate: the due date is in the past.');
     const at = options.decidedAt ?? this.#now().toISOString();
     const room = await this.#sync.room(planId);
     const cycle = String(room.doc.getMap<unknown>('meta').get('horizonStart') ?? '');
@@ -75,16 +77,20 @@ export class DecisionService {
     const { plan, role } = await this.#plans.getPlanForUser(userId, decision.plan_id).catch(() => {
       throw notFound('Decision');
     });
-    const decides = role === 'leader' || role === 'admin';
+    const decides = mayAct(role, 'recordDecision');
     if (!decides) {
       const onlyStatus = Object.keys(patch).every((k) => k === 'status');
       if (decision.owner_id !== userId || !onlyStatus) {
-        throw new HttpError(403, 'forbidden', 'Only leaders and admins change decisions; an owner may update the status of their own.');
+        throw new HttpError(
+          403,
+          ErrorCode.forbidden,
+          'Only leaders and admins change decisions; an owner may update the status of their own.',
+        );
       }
     }
     if (patch.ownerId) await this.#requireMember(plan.workspace_id, patch.ownerId);
     if (patch.dueDate && patch.dueDate !== decision.due_date && patch.dueDate < today(this.#now())) {
-      throw new HttpError(400, 'bad_request', 'dueDate: the due date is in the past.');
+      throw new HttpError(400, ErrorCode.badRequest, 'dueDate: the due date is in the past.');
     }
     const next: Partial<Decision> = {};
     const changes: Record<string, [unknown, unknown]> = {};
@@ -133,7 +139,7 @@ export class DecisionService {
 
   async #requireMember(workspaceId: string, userId: string): Promise<void> {
     if (!(await this.#users.findRole(userId, workspaceId)))
-      throw new HttpError(400, 'bad_request', 'ownerId: the owner must be a member of this workspace.');
+      throw new HttpError(400, ErrorCode.badRequest, 'ownerId: the owner must be a member of this workspace.');
   }
 
   async #getView(planId: string, decisionId: string): Promise<DecisionView> {

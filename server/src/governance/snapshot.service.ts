@@ -3,10 +3,11 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { bucketRange, diffPlans, PlanCalculator, type CellDiff, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
+import { actionRolesText, ErrorCode, mayAct } from '@accord/protocol';
 import type { ComparedCell, CompareResponse, SnapshotView } from '@accord/protocol';
 import type { Snapshot } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
@@ -96,7 +97,8 @@ export class SnapshotService {
    */
   async lock(userId: string, planId: string, name: string, options: { lockedAt?: string; state?: Uint8Array } = {}): Promise<SnapshotView> {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
-    if (role !== 'leader') throw new HttpError(403, 'forbidden', 'Only leaders lock the consensus.');
+    if (!mayAct(role, 'lockConsensus'))
+      throw new HttpError(403, ErrorCode.forbidden, `Locking the consensus is for ${actionRolesText('lockConsensus')}; you are ${role}.`);
     const room = await this.#sync.room(planId);
     await room.flush();
     const state = options.state ?? Y.encodeStateAsUpdate(room.doc);
@@ -171,7 +173,7 @@ export class SnapshotService {
       return readPlanData(room.doc);
     }
     const snapshot = await this.getSnapshot(userId, version);
-    if (snapshot.plan_id !== planId) throw new HttpError(400, 'bad_request', `Snapshot ${version} belongs to another plan.`);
+    if (snapshot.plan_id !== planId) throw new HttpError(400, ErrorCode.badRequest, `Snapshot ${version} belongs to another plan.`);
     return snapshotPlanData(snapshot);
   }
 

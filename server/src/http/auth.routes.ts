@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { CreateTokenRequest, SignInRequest, type CreateTokenResponse, type TokenListResponse } from '@accord/protocol';
+import { ErrorCode, CreateTokenRequest, SignInRequest, type CreateTokenResponse, type TokenListResponse } from '@accord/protocol';
 import type { Services } from '../services.ts';
 import { parseBody, requireAuth, type AppEnv } from './context.ts';
-import { clearSessionCookie, isHttps, setSessionCookie } from './cookies.ts';
-import { HttpError, notFound } from './http-error.ts';
+import { clearSessionCookie, isHttps, setSessionCookie } from '../auth/cookies.ts';
+import { HttpError, notFound } from '../errors.ts';
 
 /** Sign-in, sign-out, the current user and their API tokens. */
 export function authRoutes(services: Services): Hono<AppEnv> {
@@ -49,7 +49,8 @@ export function authRoutes(services: Services): Hono<AppEnv> {
   routes.post('/tokens', async (c) => {
     const principal = requireAuth(c);
     // A token cannot mint more tokens: a leaked script token must not be able to persist itself.
-    if (principal.credential.type !== 'session') throw new HttpError(403, 'forbidden', 'Create tokens while signed in, not with a token.');
+    if (principal.credential.type !== 'session')
+      throw new HttpError(403, ErrorCode.forbidden, 'Create tokens while signed in, not with a token.');
     const { name } = await parseBody(c, CreateTokenRequest);
     const { token, view } = await tokens.create(principal.user.id, name);
     const body: CreateTokenResponse = { token, info: view };

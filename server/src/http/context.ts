@@ -1,7 +1,8 @@
+import { ErrorCode } from '@accord/protocol';
 import type { Context } from 'hono';
 import type { Logger } from '../logger.ts';
 import type { Principal } from '../auth/principal.ts';
-import { HttpError, unauthenticated } from './http-error.ts';
+import { HttpError, unauthenticated } from '../errors.ts';
 
 /** Per-request values set by middleware. */
 export interface AppEnv {
@@ -33,7 +34,7 @@ export async function parseBody<T>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-    throw new HttpError(400, 'bad_request', issue ? `${where}${issue.message}` : 'Send a JSON body.');
+    throw new HttpError(400, ErrorCode.badRequest, issue ? `${where}${issue.message}` : 'Send a JSON body.');
   }
   return parsed.data;
 }
@@ -50,7 +51,7 @@ export function parseQuery<T>(
   const parsed = schema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError(400, 'bad_request', `${issue?.path.map(String).join('.') || 'query'}: ${issue?.message ?? 'invalid'}`);
+    throw new HttpError(400, ErrorCode.badRequest, `${issue?.path.map(String).join('.') || 'query'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
 }

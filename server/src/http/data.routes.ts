@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { ImportQuery, KpiQuery, MAX_IMPORT_BYTES, type ImportErrorBody } from '@accord/protocol';
+import { ErrorCode, ImportQuery, KpiQuery, MAX_IMPORT_BYTES, type ImportErrorBody } from '@accord/protocol';
 import type { BaselineService } from '../forecasting/baseline.service.ts';
 import type { ImportService } from '../imports/import.service.ts';
 import type { KpiService } from '../kpi/kpi.service.ts';
 import { requireAuth, type AppEnv } from './context.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 
 /** What the data routes use (kept narrow so they can be wired before the lead's Services grows). */
 export interface DataServices {
@@ -23,7 +23,7 @@ function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, string>): T {
   const parsed = schema.safeParse(query);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, 'bad_request', `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
+    throw new HttpError(400, ErrorCode.badRequest, `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -34,10 +34,10 @@ function parseMapping(raw: string | undefined): Record<string, string> {
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new HttpError(400, 'bad_request', 'mapping must be JSON like {"product":"Item code","sales":"Units"}.');
+    throw new HttpError(400, ErrorCode.badRequest, 'mapping must be JSON like {"product":"Item code","sales":"Units"}.');
   }
   const parsed = Mapping.safeParse(json);
-  if (!parsed.success) throw new HttpError(400, 'bad_request', 'mapping must be a JSON object of field → column header strings.');
+  if (!parsed.success) throw new HttpError(400, ErrorCode.badRequest, 'mapping must be a JSON object of field → column header strings.');
   return parsed.data;
 }
 
@@ -53,7 +53,7 @@ export function dataRoutes(services: DataServices): Hono<AppEnv> {
       onError: () => {
         throw new HttpError(
           413,
-          'bad_request',
+          ErrorCode.payloadTooLarge,
           `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split it into several imports.`,
         );
       },
@@ -70,7 +70,7 @@ export function dataRoutes(services: DataServices): Hono<AppEnv> {
       if (contentType.toLowerCase().startsWith('multipart/form-data')) {
         const form = await c.req.parseBody();
         const part = form['file'];
-        if (!(part instanceof File)) throw new HttpError(400, 'bad_request', 'Send the file in a multipart field named "file".');
+        if (!(part instanceof File)) throw new HttpError(400, ErrorCode.badRequest, 'Send the file in a multipart field named "file".');
         file = {
           bytes: new Uint8Array(await part.arrayBuffer()),
           contentType:
@@ -82,14 +82,14 @@ export function dataRoutes(services: DataServices): Hono<AppEnv> {
       if (file.bytes.byteLength > MAX_IMPORT_BYTES) {
         throw new HttpError(
           413,
-          'bad_request',
+          ErrorCode.payloadTooLarge,
           `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split it into several imports.`,
         );
       }
       const outcome = await imports.run(user.id, planId, { kind: query.kind, mode: query.mode, mapping, sheet: query.sheet }, file);
       if (!outcome.ok) {
         const body: ImportErrorBody = {
-          error: { code: 'bad_request', message: outcome.message, requestId: c.get('requestId') },
+          error: { code: ErrorCode.badRequest, message: outcome.message, requestId: c.get('requestId') },
           import: outcome.report,
         };
         return c.json(body, 400);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import {
+  ErrorCode,
   CompareScenariosQuery,
   CreateScenarioRequest,
   MergeScenarioRequest,
@@ -44,7 +45,7 @@ export function scenarioRoutes(services: Services): Hono<AppEnv> {
     if (outcome.type === 'conflict') {
       const body: MergeConflictBody = {
         error: {
-          code: 'bad_request',
+          code: ErrorCode.conflict,
           message: `${outcome.conflicts.length} selected cell(s) changed in the plan since the fork; resolve each with 'scenario' or 'plan'.`,
           requestId: c.get('requestId'),
         },

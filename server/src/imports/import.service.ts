@@ -1,8 +1,19 @@
 import type * as Y from 'yjs';
-import { closedSections, isStage, type ImportKind, type ImportMode, type ImportResponse, type Role, type Section } from '@accord/protocol';
+import {
+  actionRolesText,
+  closedSections,
+  ErrorCode,
+  importAction,
+  isStage,
+  mayAct,
+  type ImportKind,
+  type ImportMode,
+  type ImportResponse,
+  type Section,
+} from '@accord/protocol';
 import { addEntity, getMeta, orderBetween, updateEntity, valueMap, type EntityRoot } from '@accord/plan-model';
 import { nowIso } from '../db/database.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
@@ -10,19 +21,6 @@ import type { UserRepository } from '../users/user.repository.ts';
 import { mapColumns } from './column-mapping.ts';
 import { planImport, type EntityWrite, type ImportPlan, type PlanContext } from './import-rules.ts';
 import { looksLikeXlsx, readCsv, readXlsx, UnreadableFileError, type Table } from './table-reader.ts';
-
-/**
- * Who may import what. Actuals go to server-only roots, written by the server on behalf of the
- * people who own the data gathering; master data follows the catalog and finance sections, with
- * admins allowed everywhere (they set plans up).
- */
-export const IMPORT_ROLES: Readonly<Record<ImportKind, readonly Role[]>> = {
-  actuals: ['operations', 'leader', 'admin'],
-  products: ['operations', 'admin'],
-  resources: ['operations', 'admin'],
-  prices: ['finance', 'admin'],
-  costs: ['finance', 'admin'],
-};
 
 /** The section whose stage closure also closes an import (actuals are server data: never closed). */
 const IMPORT_SECTION: Readonly<Record<ImportKind, Section>> = {
@@ -71,15 +69,16 @@ export class ImportService {
   /** Checks that the user may import this kind into this plan now; 404 / 403 / 409 otherwise. */
   async authorise(userId: string, planId: string, kind: ImportKind): Promise<void> {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
-    if (!IMPORT_ROLES[kind].includes(role)) {
-      throw new HttpError(403, 'forbidden', `Importing ${kind} is for ${IMPORT_ROLES[kind].join(', ')}; you are ${role}.`);
+    const action = importAction(kind);
+    if (!mayAct(role, action)) {
+      throw new HttpError(403, ErrorCode.forbidden, `Importing ${kind} is for ${actionRolesText(action)}; you are ${role}.`);
     }
     const section = IMPORT_SECTION[kind];
     if (section === 'server') return;
     const room = await this.#sync.room(planId);
     const stage = room.doc.getMap<unknown>('meta').get('cycleStage');
     if (isStage(stage) && closedSections(stage).includes(section)) {
-      throw new HttpError(409, 'bad_request', `The ${section} section is closed at the ${stage} stage of this cycle.`);
+      throw new HttpError(409, ErrorCode.stageClosed, `The ${section} section is closed at the ${stage} stage of this cycle.`);
     }
   }
 
@@ -172,17 +171,17 @@ export class ImportService {
   }
 
   async #read(file: ImportFile, sheet: string | undefined): Promise<Table> {
-    if (file.bytes.byteLength === 0) throw new HttpError(400, 'bad_request', 'The file is empty.');
+    if (file.bytes.byteLength === 0) throw new HttpError(400, ErrorCode.badRequest, 'The file is empty.');
     const type = file.contentType.split(';')[0]!.trim().toLowerCase();
     const isXlsx = type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' || looksLikeXlsx(file.bytes);
     const isCsv = ['text/csv', 'text/plain', 'application/csv', 'text/tab-separated-values', 'application/octet-stream', ''].includes(type);
     if (!isXlsx && !isCsv) {
-      throw new HttpError(415, 'bad_request', `Send a CSV (text/csv) or XLSX file; got ${type}.`);
+      throw new HttpError(415, ErrorCode.badRequest, `Send a CSV (text/csv) or XLSX file; got ${type}.`);
     }
     try {
       return isXlsx ? await readXlsx(file.bytes, sheet) : readCsv(file.bytes);
     } catch (e: unknown) {
-      if (e instanceof UnreadableFileError) throw new HttpError(400, 'bad_request', e.message);
+      if (e instanceof UnreadableFileError) throw new HttpError(400, ErrorCode.badRequest, e.message);
       throw e;
     }
   }

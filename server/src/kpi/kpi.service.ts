@@ -1,9 +1,9 @@
 import { addMonths, cellKey, daysInMonth, monthRange, resolveDemand, type PlanData, type Product } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
-import { KPI_LAYERS, type AuthorFva, type KpiLayer, type KpiQuery, type KpiResponse, type KpiRow } from '@accord/protocol';
+import { ErrorCode, KPI_LAYERS, type AuthorFva, type KpiLayer, type KpiQuery, type KpiResponse, type KpiRow } from '@accord/protocol';
 import type { GovernanceRepository } from '../governance/governance.repository.ts';
 import { snapshotPlanData } from '../governance/snapshot.service.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { SyncServer } from '../sync/sync-server.ts';
 import {
@@ -80,10 +80,10 @@ export class KpiService {
     await this.#plans.getPlanForUser(userId, planId);
     const room = await this.#sync.room(planId);
     const data = readPlanData(room.doc);
-    if (data.meta.bucket !== 'month') throw new HttpError(400, 'bad_request', 'KPIs are computed for monthly plans only (for now).');
+    if (data.meta.bucket !== 'month') throw new HttpError(400, ErrorCode.badRequest, 'KPIs are computed for monthly plans only (for now).');
     const months = monthsBetween(query.from, query.to) + 1;
     if (months > MAX_KPI_MONTHS)
-      throw new HttpError(400, 'bad_request', `Choose at most ${MAX_KPI_MONTHS} months (from–to spans ${months}).`);
+      throw new HttpError(400, ErrorCode.badRequest, `Choose at most ${MAX_KPI_MONTHS} months (from–to spans ${months}).`);
     const range = monthRange(query.from, months);
     const locked = await this.#lockedDemand(planId);
     const c = data.cells;

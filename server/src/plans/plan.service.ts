@@ -1,6 +1,7 @@
+import { ErrorCode } from '@accord/protocol';
 import type { PlanSummary, Role } from '@accord/protocol';
 import type { Plan, Scenario } from '../db/schema.ts';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { HttpError, notFound } from '../errors.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { PlanRepository } from './plan.repository.ts';
 
@@ -56,8 +57,8 @@ export class PlanService {
    */
   async requireRole(userId: string, workspaceId: string, required?: Role): Promise<Role> {
     const role = await this.#users.findRole(userId, workspaceId);
-    if (!role) throw new HttpError(404, 'not_found', 'Workspace not found.');
-    if (required && role !== required) throw new HttpError(403, 'forbidden', `Only a workspace ${required} can do this.`);
+    if (!role) throw new HttpError(404, ErrorCode.notFound, 'Workspace not found.');
+    if (required && role !== required) throw new HttpError(403, ErrorCode.forbidden, `Only a workspace ${required} can do this.`);
     return role;
   }
 

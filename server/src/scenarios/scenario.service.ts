@@ -3,6 +3,9 @@ import * as Y from 'yjs';
 import { diffPlans, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
 import {
+  actionRolesText,
+  ErrorCode,
+  mayAct,
   CloseCode,
   WRITABLE_SECTIONS,
   type CompareScenariosResponse,
@@ -20,7 +23,7 @@ import {
 import { nowIso } from '../db/database.ts';
 import { randomId } from '../db/ids.ts';
 import type { Plan, Scenario } from '../db/schema.ts';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import { today, type DecisionService } from '../governance/decision.service.ts';
 import { snapshotPlanData, type SnapshotService } from '../governance/snapshot.service.ts';
@@ -86,10 +89,10 @@ export class ScenarioService {
   async create(userId: string, planId: string, input: CreateScenarioRequest): Promise<ScenarioView> {
     const { plan, role } = await this.#plans.getPlanForUser(userId, planId);
     if (!WRITABLE_SECTIONS[role].some((section) => section !== 'comments'))
-      throw new HttpError(403, 'forbidden', 'Only members who edit the plan create scenarios.');
+      throw new HttpError(403, ErrorCode.forbidden, 'Only members who edit the plan create scenarios.');
     const ownerId = input.ownerId ?? userId;
     if (!(await this.#users.findRole(ownerId, plan.workspace_id)))
-      throw new HttpError(400, 'bad_request', 'ownerId: the owner must be a member of this workspace.');
+      throw new HttpError(400, ErrorCode.badRequest, 'ownerId: the owner must be a member of this workspace.');
     let forkState: Uint8Array;
     if (input.from === 'live') {
       const room = await this.#sync.room(planId);
@@ -97,7 +100,8 @@ export class ScenarioService {
       forkState = Y.encodeStateAsUpdate(room.doc);
     } else {
       const snapshot = await this.#snapshots.getSnapshot(userId, input.from);
-      if (snapshot.plan_id !== planId) throw new HttpError(400, 'bad_request', `from: snapshot ${input.from} belongs to another plan.`);
+      if (snapshot.plan_id !== planId)
+        throw new HttpError(400, ErrorCode.badRequest, `from: snapshot ${input.from} belongs to another plan.`);
       forkState = new Uint8Array(snapshot.state);
     }
     const doc = new Y.Doc();
@@ -195,8 +199,12 @@ export class ScenarioService {
    */
   async merge(userId: string, scenarioId: string, input: MergeScenarioRequest): Promise<MergeOutcome> {
     const { scenario, plan, role } = await this.#access(userId, scenarioId);
-    if (role !== 'leader' && role !== 'admin')
-      throw new HttpError(403, 'forbidden', 'Only leaders and admins merge scenarios into the plan.');
+    if (!mayAct(role, 'mergeScenario'))
+      throw new HttpError(
+        403,
+        ErrorCode.forbidden,
+        `Merging scenarios into the plan is for ${actionRolesText('mergeScenario')}; you are ${role}.`,
+      );
     const { cells } = await this.#threeWay(scenario);
     const selected = this.#select(cells, input.selection);
     const unresolved = selected.filter((c) => c.conflict && input.resolutions[refOf(c)] === undefined);
@@ -222,7 +230,8 @@ export class ScenarioService {
           { userId },
         );
       } catch (e: unknown) {
-        if (e instanceof PlanMovedError) throw new HttpError(409, 'bad_request', 'The plan changed while merging; review the merge again.');
+        if (e instanceof PlanMovedError)
+          throw new HttpError(409, ErrorCode.conflict, 'The plan changed while merging; review the merge again.');
         throw e;
       }
     }
@@ -267,7 +276,7 @@ export class ScenarioService {
         decisions.length > 0 ? `${decisions.length} decision(s)` : '',
         snapshots.length > 0 ? `${snapshots.length} snapshot(s)` : '',
       ].filter(Boolean);
-      throw new HttpError(409, 'bad_request', `The scenario is referenced by ${what.join(' and ')}; archive it instead.`);
+      throw new HttpError(409, ErrorCode.conflict, `The scenario is referenced by ${what.join(' and ')}; archive it instead.`);
     }
     await this.#sync.discard(scenarioId, CloseCode.accessChanged, 'the scenario was deleted');
     await this.#repo.delete(scenarioId);
@@ -301,8 +310,8 @@ export class ScenarioService {
 
   async #requireManager(userId: string, scenarioId: string): Promise<{ scenario: Scenario; plan: Plan }> {
     const access = await this.#access(userId, scenarioId);
-    if (access.scenario.owner_id !== userId && access.role !== 'leader' && access.role !== 'admin')
-      throw new HttpError(403, 'forbidden', "Only the scenario's owner, leaders and admins archive or delete it.");
+    if (access.scenario.owner_id !== userId && !mayAct(access.role, 'manageScenarios'))
+      throw new HttpError(403, ErrorCode.forbidden, "Only the scenario's owner, leaders and admins archive or delete it.");
     return access;
   }
 
@@ -341,13 +350,13 @@ export class ScenarioService {
     const changed = new Set(cells.map(refOf));
     for (const ref of selection.cells ?? []) {
       if (!changed.has(refOf(ref)))
-        throw new HttpError(400, 'bad_request', `selection.cells: ${refOf(ref)} was not changed in the scenario.`);
+        throw new HttpError(400, ErrorCode.badRequest, `selection.cells: ${refOf(ref)} was not changed in the scenario.`);
     }
     const sections = new Set<string>(selection.sections ?? []);
     const rows = new Set(selection.rows ?? []);
     const named = new Set((selection.cells ?? []).map(refOf));
     const selected = cells.filter((c) => selection.all === true || sections.has(c.section) || rows.has(c.rowId) || named.has(refOf(c)));
-    if (selected.length === 0) throw new HttpError(400, 'bad_request', 'selection: it holds none of the changes of the scenario.');
+    if (selected.length === 0) throw new HttpError(400, ErrorCode.badRequest, 'selection: it holds none of the changes of the scenario.');
     return selected;
   }
 
@@ -363,14 +372,15 @@ export class ScenarioService {
   ): Promise<DecisionView | undefined> {
     if ('decisionId' in decision) {
       const found = (await this.#decisions.list(userId, plan.id, {})).find((d) => d.id === decision.decisionId);
-      if (!found) throw new HttpError(400, 'bad_request', 'decision.decisionId: no such decision in this plan.');
+      if (!found) throw new HttpError(400, ErrorCode.badRequest, 'decision.decisionId: no such decision in this plan.');
       if (found.links.scenarioId !== undefined && found.links.scenarioId !== scenarioId)
-        throw new HttpError(400, 'bad_request', 'decision.decisionId: that decision concerns another scenario.');
+        throw new HttpError(400, ErrorCode.badRequest, 'decision.decisionId: that decision concerns another scenario.');
       return found;
     }
     if (!(await this.#users.findRole(decision.ownerId, plan.workspace_id)))
-      throw new HttpError(400, 'bad_request', 'decision.ownerId: the owner must be a member of this workspace.');
-    if (decision.dueDate < today(this.#now())) throw new HttpError(400, 'bad_request', 'decision.dueDate: the due date is in the past.');
+      throw new HttpError(400, ErrorCode.badRequest, 'decision.ownerId: the owner must be a member of this workspace.');
+    if (decision.dueDate < today(this.#now()))
+      throw new HttpError(400, ErrorCode.badRequest, 'decision.dueDate: the due date is in the past.');
     return undefined;
   }
 

@@ -1,3 +1,4 @@
+import { ACTION_ROLES, actionRolesText, importAction, mayAct } from '@accord/protocol';
 import type {
   BaselineProductFit,
   BaselineStatus,
@@ -15,21 +16,6 @@ const plan = (planId: string) => `/api/plans/${encodeURIComponent(planId)}`;
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/**
- * Who may import what. Mirrors the server's `IMPORT_ROLES` (server/src/imports/import.service.ts),
- * which the protocol package does not export; the server stays the authority (403 otherwise).
- */
-export const IMPORT_ROLES: Readonly<Record<ImportKind, readonly Role[]>> = {
-  actuals: ['operations', 'leader', 'admin'],
-  products: ['operations', 'admin'],
-  resources: ['operations', 'admin'],
-  prices: ['finance', 'admin'],
-  costs: ['finance', 'admin'],
-};
-
-/** Roles that may start the baseline job by hand (mirrors the server's `BASELINE_ROLES`). */
-export const BASELINE_ROLES: readonly Role[] = ['operations', 'leader', 'admin'];
-
 /** What each kind of import reads, and a one-line description for the kind picker. */
 export const IMPORT_KIND_INFO: Readonly<Record<ImportKind, { label: string; fields: readonly string[] }>> = {
   actuals: { label: 'Actuals (sales, production, inventory)', fields: ['product', 'month', 'sales', 'production', 'inventory'] },
@@ -42,10 +28,13 @@ export const IMPORT_KIND_INFO: Readonly<Record<ImportKind, { label: string; fiel
   costs: { label: 'Costs', fields: ['product', 'month', 'cost'] },
 };
 
+/** Roles that may start the baseline job by hand. */
+export const BASELINE_ROLES: readonly Role[] = ACTION_ROLES.runBaseline;
+
 /** Why a role may not import a kind, or null when it may. */
 export function importRefusal(kind: ImportKind, role: Role): string | null {
-  const roles = IMPORT_ROLES[kind];
-  return roles.includes(role) ? null : `Importing ${kind} is for ${roles.join(', ')}; you are ${role}.`;
+  const action = importAction(kind);
+  return mayAct(role, action) ? null : `Importing ${kind} is for ${actionRolesText(action)}; you are ${role}.`;
 }
 
 /** The Content-Type to send a picked file with: XLSX by MIME type or extension, CSV otherwise. */

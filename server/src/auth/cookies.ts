@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { SESSION_LIFETIME_MS } from '../auth/session.service.ts';
+import { SESSION_LIFETIME_MS } from './session.service.ts';
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'accord_session';
