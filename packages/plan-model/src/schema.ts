@@ -1,4 +1,4 @@
-import type { Section } from '@accord/protocol';
+import type { BoundedRoot, Section } from '@accord/protocol';
 import type { ValueRoot } from '@accord/plan-calc';
 
 /** Version of the document layout written by this code; stored in `meta.schemaVersion`. */
@@ -40,6 +40,9 @@ export type RootName = keyof typeof ROOTS;
 type DeclaredValueRoot = { [K in RootName]: (typeof ROOTS)[K]['kind'] extends 'value' ? K : never }[RootName];
 const valueRootsAgree: [DeclaredValueRoot] extends [ValueRoot] ? ([ValueRoot] extends [DeclaredValueRoot] ? true : false) : false = true;
 void valueRootsAgree;
+// …and that every value root has its bounds in @accord/protocol's CELL_BOUNDS (the guard and the grid use them).
+const valueRootsBounded: [DeclaredValueRoot] extends [BoundedRoot] ? ([BoundedRoot] extends [DeclaredValueRoot] ? true : false) : false = true;
+void valueRootsBounded;
 
 export const ROOT_NAMES = Object.keys(ROOTS) as RootName[];
 

@@ -6,3 +6,4 @@ export * from './governance.ts';
 export * from './scenarios.ts';
 export * from './data.ts';
 export * from './actions.ts';
+export * from './cell-bounds.ts';
