@@ -7,3 +7,4 @@ export * from './scenarios.ts';
 export * from './data.ts';
 export * from './actions.ts';
 export * from './cell-bounds.ts';
+export * from './change-notes.ts';

@@ -360,6 +360,9 @@ export class PlanRoom {
       case 'awareness':
         this.#handleAwareness(conn, message.update);
         return;
+      case 'changeNote':
+        // TODO(#18): store the note with the change it describes; accepted, not refused, until then.
+        return;
       case 'queryAwareness':
         this.#send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
         return;

@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import { CHANGE_NOTE_MESSAGE, ChangeNote } from '@accord/protocol';
 
 // Message types of the y-websocket protocol (y-websocket's own server uses the same numbers).
 export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
@@ -10,7 +11,8 @@ export type ClientMessage =
   | { type: 'syncStep1'; stateVector: Uint8Array }
   | { type: 'update'; update: Uint8Array }
   | { type: 'awareness'; update: Uint8Array }
-  | { type: 'queryAwareness' };
+  | { type: 'queryAwareness' }
+  | { type: 'changeNote'; note: ChangeNote };
 
 /** Decodes one frame; throws on anything that is not a well-formed y-websocket message. */
 export function decodeClientMessage(frame: Uint8Array): ClientMessage {
@@ -33,6 +35,12 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
     case MessageType.queryAwareness:
       message = { type: 'queryAwareness' };
       break;
+    case CHANGE_NOTE_MESSAGE: {
+      const parsed = ChangeNote.safeParse(JSON.parse(decoding.readVarString(decoder)));
+      if (!parsed.success) throw new Error(`malformed change note: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      message = { type: 'changeNote', note: parsed.data };
+      break;
+    }
     default:
       throw new Error(`unknown message type ${messageType}`);
   }
