@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { CloseCode } from '@accord/protocol';
 import { ConfigError, type Config } from './config.ts';
 import { ensureDataDir, findSqliteHandle, migrateToLatest, openDatabase } from './db/database.ts';
 import { WalCheckpointer } from './db/checkpointer.ts';
@@ -89,7 +90,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Before the rooms and the database close: a baseline run cut short stays on record to rerun.
       await services.baseline.stop();
-      await services.sync.close();
+      services.sync.close();
+      await services.documents.close(CloseCode.goingAway, 'server shutting down');
       server.closeAllConnections();
       await closed;
       await compactor?.stop();

@@ -11,7 +11,9 @@ import { PlanRepository } from './plans/plan.repository.ts';
 import { PlanService } from './plans/plan.service.ts';
 import { UserRepository } from './users/user.repository.ts';
 import { DocumentRepository } from './sync/document.repository.ts';
-import { SyncServer } from './sync/sync-server.ts';
+import { DocumentRegistry } from './sync/document-registry.ts';
+import { SyncEndpoint } from './sync/sync-endpoint.ts';
+import { AccessEvents } from './auth/access-events.ts';
 import { TokenRepository } from './auth/token.repository.ts';
 import { TokenService } from './auth/token.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
@@ -39,14 +41,18 @@ export interface Services {
   webRoot: string | undefined;
   users: UserRepository;
   planRepository: PlanRepository;
-  documents: DocumentRepository;
+  documentStore: DocumentRepository;
+  /** Loaded plan documents: what services read and change. */
+  documents: DocumentRegistry;
+  access: AccessEvents;
   sessions: SessionService;
   tokens: TokenService;
   history: HistoryRepository;
   admin: AdminService;
   auth: AuthService;
   plans: PlanService;
-  sync: SyncServer;
+  /** The WebSocket endpoint (attached to the HTTP server at start-up). */
+  sync: SyncEndpoint;
   decisions: DecisionService;
   snapshots: SnapshotService;
   cycle: CycleService;
@@ -72,28 +78,22 @@ export function createServices(
 ): Services {
   const users = new UserRepository(db);
   const planRepository = new PlanRepository(db);
-  const documents = new DocumentRepository(db, { compactor: options.compactor });
-  const sessions = new SessionService(new SessionRepository(db), users);
+  const documentStore = new DocumentRepository(db, { compactor: options.compactor });
+  const documents = new DocumentRegistry({ documents: documentStore, log, idleUnloadMs: config.docIdleMs });
+  const access = new AccessEvents();
+  const sessions = new SessionService(new SessionRepository(db), users, access);
   const scenarioRepository = new ScenarioRepository(db);
   const plans = new PlanService(planRepository, users, scenarioRepository);
-  const tokens = new TokenService(new TokenRepository(db), users);
-  const sync = new SyncServer({
-    sessions,
-    tokens,
-    plans,
-    documents,
-    log,
-    allowedOrigins: config.allowedOrigins,
-    idleUnloadMs: config.docIdleMs,
-  });
+  const tokens = new TokenService(new TokenRepository(db), users, access);
+  const sync = new SyncEndpoint({ sessions, tokens, plans, documents, access, log, allowedOrigins: config.allowedOrigins });
   const governance = new GovernanceRepository(db);
   const comments = new CommentIndex(governance, users, planRepository, log);
-  sync.onCommentsChanged = (room) => void comments.reindex(room.documentId, room.doc);
-  const admin = new AdminService(users, planRepository, documents, sessions);
-  const decisions = new DecisionService(governance, plans, users, sync);
-  const snapshots = new SnapshotService(governance, plans, sync);
+  documents.onCommentsChanged = (room) => void comments.reindex(room.documentId, room.doc);
+  const admin = new AdminService(users, planRepository, documentStore, sessions, access);
+  const decisions = new DecisionService(governance, plans, users, documents);
+  const snapshots = new SnapshotService(governance, plans, documents);
   // A committed actuals import starts the baseline job.
-  const baseline = new BaselineService(plans, sync, new BaselineRepository(db), log);
+  const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log);
   return {
     config,
     log,
@@ -102,7 +102,9 @@ export function createServices(
     webRoot,
     users,
     planRepository,
+    documentStore,
     documents,
+    access,
     sessions,
     tokens,
     history: new HistoryRepository(db),
@@ -113,12 +115,12 @@ export function createServices(
     decisions,
     snapshots,
     exports: new ExportService(plans, snapshots, decisions, admin, config.chromiumPath),
-    cycle: new CycleService(governance, plans, users, sync),
+    cycle: new CycleService(governance, plans, users, documents),
     comments,
     governance,
-    scenarios: new ScenarioService(scenarioRepository, { plans, users, sync, snapshots, decisions }),
+    scenarios: new ScenarioService(scenarioRepository, { plans, users, documents, snapshots, decisions }),
     baseline,
-    imports: new ImportService(plans, users, sync, log, (planId) => baseline.start(planId)),
-    kpis: new KpiService(plans, sync, governance, new OverrideAuthorRepository(db)),
+    imports: new ImportService(plans, users, documents, log, (planId) => baseline.start(planId)),
+    kpis: new KpiService(plans, documents, governance, new OverrideAuthorRepository(db)),
   };
 }

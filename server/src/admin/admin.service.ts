@@ -11,6 +11,7 @@ import type { SessionService } from '../auth/session.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { PlanRepository } from '../plans/plan.repository.ts';
 import type { DocumentRepository } from '../sync/document.repository.ts';
+import type { AccessEvents } from '../auth/access-events.ts';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -20,12 +21,14 @@ export class AdminService {
   readonly #plans: PlanRepository;
   readonly #documents: DocumentRepository;
   readonly #sessions: SessionService;
+  readonly #access: AccessEvents;
 
-  constructor(users: UserRepository, plans: PlanRepository, documents: DocumentRepository, sessions: SessionService) {
+  constructor(users: UserRepository, plans: PlanRepository, documents: DocumentRepository, sessions: SessionService, access: AccessEvents) {
     this.#users = users;
     this.#plans = plans;
     this.#documents = documents;
     this.#sessions = sessions;
+    this.#access = access;
   }
 
   async createUser(actor: string, input: { email: string; name: string; password: string }): Promise<User> {
@@ -79,6 +82,7 @@ export class AdminService {
     const user = await this.getUserByEmail(email);
     await this.#users.upsertMembership(workspaceId, user.id, role satisfies Role, nowIso());
     await this.#audit(actor, 'membership.set-role', user.id, { workspaceId, role });
+    this.#access.emit({ type: 'membership-changed', userId: user.id });
     return user.id;
   }
 
@@ -89,6 +93,7 @@ export class AdminService {
       throw new HttpError(404, ErrorCode.notFound, `${email} is not a member of workspace ${workspaceId}.`);
     }
     await this.#audit(actor, 'membership.remove', user.id, { workspaceId });
+    this.#access.emit({ type: 'membership-changed', userId: user.id });
     return user.id;
   }
 

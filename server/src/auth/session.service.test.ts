@@ -4,15 +4,20 @@ import { testDatabase } from '../db/test-database.ts';
 import { UserRepository } from '../users/user.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 import { SESSION_LIFETIME_MS, SessionService } from './session.service.ts';
+import { AccessEvents, type AccessEvent } from './access-events.ts';
 
 describe('sessions (Lucia design)', () => {
   let db: Db;
   let now: Date;
   let service: SessionService;
+  let events: AccessEvent[];
   beforeEach(async () => {
     db = await testDatabase();
     now = new Date('2026-11-01T00:00:00Z');
-    service = new SessionService(new SessionRepository(db), new UserRepository(db), () => now);
+    events = [];
+    const access = new AccessEvents();
+    access.subscribe((event) => events.push(event));
+    service = new SessionService(new SessionRepository(db), new UserRepository(db), access, () => now);
   });
   afterEach(() => db.destroy());
 
@@ -51,5 +56,13 @@ describe('sessions (Lucia design)', () => {
     expect(await service.invalidateAll('u1')).toBe(2);
     expect(await service.validate(a.token)).toBeUndefined();
     expect(await service.validate(b.token)).toBeUndefined();
+    expect(events).toEqual([{ type: 'user-signed-out', userId: 'u1' }]);
+  });
+
+  it('announces a signed-out session so its open sockets close', async () => {
+    const { session } = await service.create('u1');
+    await service.invalidate(session.id);
+    expect(await service.isActive(session.id)).toBe(false);
+    expect(events).toEqual([{ type: 'credential-ended', credential: { type: 'session', id: session.id } }]);
   });
 });

@@ -4,6 +4,7 @@ import type { Session, User } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
 import type { SessionRepository } from './session.repository.ts';
 import type { UserRepository } from '../users/user.repository.ts';
+import type { AccessEvents } from './access-events.ts';
 
 // Sessions follow Lucia's design (lucia-auth.com, "Sessions"): the token handed to the browser
 // is `<id>.<secret>`; the database keeps the id and a SHA-256 of the secret, so a leaked
@@ -31,10 +32,12 @@ export class SessionService {
   readonly #sessions: SessionRepository;
   readonly #users: UserRepository;
   readonly #now: () => Date;
+  readonly #access: AccessEvents;
 
-  constructor(sessions: SessionRepository, users: UserRepository, now: () => Date = () => new Date()) {
+  constructor(sessions: SessionRepository, users: UserRepository, access: AccessEvents, now: () => Date = () => new Date()) {
     this.#sessions = sessions;
     this.#users = users;
+    this.#access = access;
     this.#now = now;
   }
 
@@ -84,13 +87,16 @@ export class SessionService {
     return session !== undefined && Date.parse(session.expires_at) > this.#now().getTime();
   }
 
-  /** Ends one session (sign out). */
-  invalidate(sessionId: string): Promise<void> {
-    return this.#sessions.delete(sessionId);
+  /** Ends one session (sign out); its open sockets close. */
+  async invalidate(sessionId: string): Promise<void> {
+    await this.#sessions.delete(sessionId);
+    this.#access.emit({ type: 'credential-ended', credential: { type: 'session', id: sessionId } });
   }
 
-  /** Ends every session of a user (sign out everywhere, password reset). */
-  invalidateAll(userId: string): Promise<number> {
-    return this.#sessions.deleteAllForUser(userId);
+  /** Ends every session of a user (sign out everywhere, password reset); their open sockets close. */
+  async invalidateAll(userId: string): Promise<number> {
+    const ended = await this.#sessions.deleteAllForUser(userId);
+    this.#access.emit({ type: 'user-signed-out', userId });
+    return ended;
   }
 }

@@ -4,6 +4,7 @@ import { randomId } from '../db/ids.ts';
 import type { User } from '../db/schema.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { TokenRepository } from './token.repository.ts';
+import type { AccessEvents } from './access-events.ts';
 
 /** Prefix that makes a leaked token recognisable to secret scanners and in support requests. */
 const TOKEN_PREFIX = 'acc_';
@@ -32,10 +33,12 @@ export class TokenService {
   readonly #tokens: TokenRepository;
   readonly #users: UserRepository;
   readonly #now: () => Date;
+  readonly #access: AccessEvents;
 
-  constructor(tokens: TokenRepository, users: UserRepository, now: () => Date = () => new Date()) {
+  constructor(tokens: TokenRepository, users: UserRepository, access: AccessEvents, now: () => Date = () => new Date()) {
     this.#tokens = tokens;
     this.#users = users;
+    this.#access = access;
     this.#now = now;
   }
 
@@ -83,7 +86,10 @@ export class TokenService {
     return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
   }
 
-  revoke(userId: string, id: string): Promise<boolean> {
-    return this.#tokens.revoke(id, userId, this.#now().toISOString());
+  /** Revokes one of the user's tokens; sockets opened with it close. False when there is no such token. */
+  async revoke(userId: string, id: string): Promise<boolean> {
+    const revoked = await this.#tokens.revoke(id, userId, this.#now().toISOString());
+    if (revoked) this.#access.emit({ type: 'credential-ended', credential: { type: 'token', id } });
+    return revoked;
   }
 }

@@ -4,15 +4,15 @@ import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import { DocumentRepository } from '../sync/document.repository.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
-import { testSyncServer } from '../sync/test-sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
+import { testRegistry } from '../sync/test-registry.ts';
 import { HttpError } from '../errors.ts';
 import { BaselineRepository } from './baseline.repository.ts';
 import { BaselineService } from './baseline.service.ts';
 
 describe('BaselineService at shutdown', () => {
   let db: Db;
-  let sync: SyncServer;
+  let documents: DocumentRegistry;
   let runs: BaselineRepository;
   let service: BaselineService;
   beforeEach(async () => {
@@ -23,12 +23,12 @@ describe('BaselineService at shutdown', () => {
       await db.insertInto('plans').values({ id, workspace_id: 'ws', name: id, created_at: at, updated_at: at }).execute();
     const log = createLogger('silent');
     const plans = { getPlanForUser: async () => ({ role: 'leader' }) } as unknown as PlanService;
-    sync = testSyncServer({ documents: new DocumentRepository(db), idleUnloadMs: 60_000, plans });
+    documents = testRegistry({ documents: new DocumentRepository(db), idleUnloadMs: 60_000 });
     runs = new BaselineRepository(db);
-    service = new BaselineService(plans, sync, runs, log);
+    service = new BaselineService(plans, documents, runs, log);
   });
   afterEach(async () => {
-    await sync.close();
+    await documents.close(1001, 'test over');
     await db.destroy();
   });
 

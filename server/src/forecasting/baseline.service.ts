@@ -15,7 +15,7 @@ import {
 import { HttpError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
 import type { BaselineRepository } from './baseline.repository.ts';
 
@@ -73,7 +73,7 @@ function stored(value: number, integers: boolean): number {
  */
 export class BaselineService {
   readonly #plans: PlanService;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #runs: BaselineRepository;
   readonly #log: Logger;
   readonly #jobs = new Map<string, JobState>();
@@ -83,9 +83,9 @@ export class BaselineService {
   /** Runs asked for during the stop, being put on record for the next start. */
   readonly #deferred = new Set<Promise<void>>();
 
-  constructor(plans: PlanService, sync: SyncServer, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
+  constructor(plans: PlanService, documents: DocumentRegistry, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
     this.#plans = plans;
-    this.#sync = sync;
+    this.#documents = documents;
     this.#runs = runs;
     this.#log = log;
     this.#now = now;
@@ -213,7 +213,7 @@ export class BaselineService {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stopping = this.#stopping.signal;
     stopping.throwIfAborted();
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     stopping.throwIfAborted();
     const meta = getMeta(room.doc);
     const inputs = this.#readSeries(room.doc, meta);
@@ -238,7 +238,7 @@ export class BaselineService {
     // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
     stopping.throwIfAborted();
     let changedCells = 0;
-    const current = await this.#sync.room(planId);
+    const current = await this.#documents.open(planId);
     await current.applyServerChange((doc) => {
       const statistical = valueMap(doc, 'statistical');
       for (const [key, value] of values) {

@@ -3,7 +3,7 @@ import { rollHorizon } from '@accord/plan-model';
 import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
 
 /**
@@ -15,18 +15,18 @@ export class CycleService {
   readonly #repo: GovernanceRepository;
   readonly #plans: PlanService;
   readonly #users: UserRepository;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
 
-  constructor(repo: GovernanceRepository, plans: PlanService, users: UserRepository, sync: SyncServer) {
+  constructor(repo: GovernanceRepository, plans: PlanService, users: UserRepository, documents: DocumentRegistry) {
     this.#repo = repo;
     this.#plans = plans;
     this.#users = users;
-    this.#sync = sync;
+    this.#documents = documents;
   }
 
   async get(userId: string, planId: string): Promise<CycleResponse> {
     const { plan } = await this.#plans.getPlanForUser(userId, planId);
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     const meta = room.doc.getMap<unknown>('meta');
     const raw = meta.get('cycleStage');
     const stage: Stage = isStage(raw) ? raw : 'data-gathering';
@@ -71,7 +71,7 @@ export class CycleService {
         current === 'locked' ? 'The cycle is locked; roll to the next cycle.' : 'Lock the consensus to close the executive stage.',
       );
     }
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     await room.applyServerChange((doc) => doc.getMap<unknown>('meta').set('cycleStage', next));
     return this.get(userId, planId);
   }
@@ -85,7 +85,7 @@ export class CycleService {
     const cycle = await this.get(userId, planId);
     if (cycle.stage !== 'locked') throw new HttpError(409, ErrorCode.conflict, 'Lock the consensus before rolling to the next cycle.');
     const latest = (await this.#repo.listSnapshots(planId))[0];
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     await room.applyServerChange((doc) => rollHorizon(doc));
     await this.#repo.setBaseline(planId, latest?.id ?? null);
     return this.get(userId, planId);

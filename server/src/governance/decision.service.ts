@@ -6,7 +6,7 @@ import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
 
 const CLOSED_STATUSES = new Set(['done', 'dropped']);
@@ -25,14 +25,20 @@ export class DecisionService {
   readonly #repo: GovernanceRepository;
   readonly #plans: PlanService;
   readonly #users: UserRepository;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #now: () => Date;
 
-  constructor(repo: GovernanceRepository, plans: PlanService, users: UserRepository, sync: SyncServer, now: () => Date = () => new Date()) {
+  constructor(
+    repo: GovernanceRepository,
+    plans: PlanService,
+    users: UserRepository,
+    documents: DocumentRegistry,
+    now: () => Date = () => new Date(),
+  ) {
     this.#repo = repo;
     this.#plans = plans;
     this.#users = users;
-    this.#sync = sync;
+    this.#documents = documents;
     this.#now = now;
   }
 
@@ -49,7 +55,7 @@ export class DecisionService {
     if (!options.allowPastDue && input.dueDate < today(this.#now()))
       throw new HttpError(400, ErrorCode.badRequest, 'dueDate: the due date is in the past.');
     const at = options.decidedAt ?? this.#now().toISOString();
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     const cycle = String(room.doc.getMap<unknown>('meta').get('horizonStart') ?? '');
     const decision: Decision = {
       id: randomId(),
@@ -168,7 +174,7 @@ export class DecisionService {
 
   /** Writes the decision into the document's server-only root, so everyone in the plan sees it live. */
   async #mirror(view: DecisionView): Promise<void> {
-    const room = await this.#sync.room(view.planId);
+    const room = await this.#documents.open(view.planId);
     await room.applyServerChange((doc) => {
       const entry = new Y.Map<unknown>();
       for (const [field, value] of Object.entries({ ...view, overdue: undefined })) if (value !== undefined) entry.set(field, value);

@@ -9,7 +9,7 @@ import type { Snapshot } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
 
 const hex = (bytes: Uint8Array) => encodeHexLowerCase(sha256(bytes));
@@ -81,13 +81,13 @@ export interface ChainReport {
 export class SnapshotService {
   readonly #repo: GovernanceRepository;
   readonly #plans: PlanService;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #now: () => Date;
 
-  constructor(repo: GovernanceRepository, plans: PlanService, sync: SyncServer, now: () => Date = () => new Date()) {
+  constructor(repo: GovernanceRepository, plans: PlanService, documents: DocumentRegistry, now: () => Date = () => new Date()) {
     this.#repo = repo;
     this.#plans = plans;
-    this.#sync = sync;
+    this.#documents = documents;
     this.#now = now;
   }
 
@@ -99,7 +99,7 @@ export class SnapshotService {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     if (!mayAct(role, 'lockConsensus'))
       throw new HttpError(403, ErrorCode.forbidden, `Locking the consensus is for ${actionRolesText('lockConsensus')}; you are ${role}.`);
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     await room.flush();
     const state = options.state ?? Y.encodeStateAsUpdate(room.doc);
     const data = snapshotPlanData({ state });
@@ -168,7 +168,7 @@ export class SnapshotService {
   async loadVersion(userId: string, planId: string, version: string): Promise<PlanData> {
     await this.#plans.getPlanForUser(userId, planId);
     if (version === 'live') {
-      const room = await this.#sync.room(planId);
+      const room = await this.#documents.open(planId);
       await room.flush();
       return readPlanData(room.doc);
     }

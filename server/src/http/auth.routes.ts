@@ -8,7 +8,7 @@ import { HttpError, notFound } from '../errors.ts';
 
 /** Sign-in, sign-out, the current user and their API tokens. */
 export function authRoutes(services: Services): Hono<AppEnv> {
-  const { config, auth, sessions, tokens, sync } = services;
+  const { config, auth, sessions, tokens } = services;
   const routes = new Hono<AppEnv>();
 
   routes.post('/auth/sign-in', async (c) => {
@@ -25,7 +25,6 @@ export function authRoutes(services: Services): Hono<AppEnv> {
     const principal = c.get('auth');
     if (principal?.credential.type === 'session') {
       await sessions.invalidate(principal.credential.id);
-      sync.closeCredentialSockets(principal.credential);
     }
     clearSessionCookie(c);
     return c.body(null, 204);
@@ -34,7 +33,6 @@ export function authRoutes(services: Services): Hono<AppEnv> {
   routes.post('/auth/sign-out-everywhere', async (c) => {
     const { user } = requireAuth(c);
     await sessions.invalidateAll(user.id);
-    sync.closeUserSockets(user.id);
     clearSessionCookie(c);
     return c.body(null, 204);
   });
@@ -61,7 +59,6 @@ export function authRoutes(services: Services): Hono<AppEnv> {
     const { user } = requireAuth(c);
     const tokenId = c.req.param('tokenId');
     if (!(await tokens.revoke(user.id, tokenId))) throw notFound('Token');
-    sync.closeCredentialSockets({ type: 'token', id: tokenId });
     return c.body(null, 204);
   });
 

@@ -26,7 +26,7 @@ const ChangesQuery = z.object({
 
 /** Workspaces, their members and plans, and the history of plan cells. */
 export function planRoutes(services: Services): Hono<AppEnv> {
-  const { plans, users, history, sync } = services;
+  const { plans, users, history, documents } = services;
   const routes = new Hono<AppEnv>();
 
   routes.get('/workspaces/:workspaceId/plans', async (c) => {
@@ -49,8 +49,7 @@ export function planRoutes(services: Services): Hono<AppEnv> {
     const workspaceId = c.req.param('workspaceId');
     await plans.requireRole(user.id, workspaceId, 'admin');
     const input = await parseBody(c, SetMemberRequest);
-    const memberId = await services.admin.setRole(`user:${user.id}`, workspaceId, input.email, input.role);
-    await sync.refreshAccess(memberId);
+    await services.admin.setRole(`user:${user.id}`, workspaceId, input.email, input.role);
     return c.body(null, 204);
   });
 
@@ -58,8 +57,7 @@ export function planRoutes(services: Services): Hono<AppEnv> {
     const { user } = requireAuth(c);
     const workspaceId = c.req.param('workspaceId');
     await plans.requireRole(user.id, workspaceId, 'admin');
-    const memberId = await services.admin.removeMember(`user:${user.id}`, workspaceId, c.req.param('email'));
-    await sync.refreshAccess(memberId);
+    await services.admin.removeMember(`user:${user.id}`, workspaceId, c.req.param('email'));
     return c.body(null, 204);
   });
 
@@ -78,7 +76,7 @@ export function planRoutes(services: Services): Hono<AppEnv> {
     const { user } = requireAuth(c);
     const documentId = c.req.param('documentId');
     await plans.getDocumentAccess(user.id, documentId);
-    const room = await sync.room(documentId);
+    const room = await documents.open(documentId);
     return c.body(room.encodedStateV2() as Uint8Array<ArrayBuffer>, 200, {
       'content-type': 'application/octet-stream',
       'cache-control': 'no-store',

@@ -16,7 +16,7 @@ import { nowIso } from '../db/database.ts';
 import { HttpError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import { mapColumns } from './column-mapping.ts';
 import { planImport, type EntityWrite, type ImportPlan, type PlanContext } from './import-rules.ts';
@@ -54,14 +54,14 @@ export type ActualsChanged = (planId: string) => boolean;
 export class ImportService {
   readonly #plans: PlanService;
   readonly #users: UserRepository;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #log: Logger;
   readonly #onActualsChanged: ActualsChanged;
 
-  constructor(plans: PlanService, users: UserRepository, sync: SyncServer, log: Logger, onActualsChanged: ActualsChanged) {
+  constructor(plans: PlanService, users: UserRepository, documents: DocumentRegistry, log: Logger, onActualsChanged: ActualsChanged) {
     this.#plans = plans;
     this.#users = users;
-    this.#sync = sync;
+    this.#documents = documents;
     this.#log = log;
     this.#onActualsChanged = onActualsChanged;
   }
@@ -75,7 +75,7 @@ export class ImportService {
     }
     const section = IMPORT_SECTION[kind];
     if (section === 'server') return;
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     const stage = room.doc.getMap<unknown>('meta').get('cycleStage');
     if (isStage(stage) && closedSections(stage).includes(section)) {
       throw new HttpError(409, ErrorCode.stageClosed, `The ${section} section is closed at the ${stage} stage of this cycle.`);
@@ -122,7 +122,7 @@ export class ImportService {
       return { ok: false, message: 'The file has no data rows.', report };
     }
 
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     const plan = planImport(kind, table, columns, this.#context(room.doc));
     report.preview = plan.preview;
     report.rejectedRows = plan.rejectedRows;
@@ -145,7 +145,7 @@ export class ImportService {
     let counts = { changedCells: 0, createdEntities: 0 };
     // The writes are computed against the document as it is when the change runs (in the room's
     // queue), so a concurrent edit between reading and writing cannot be overwritten by a stale diff.
-    const current = await this.#sync.room(planId);
+    const current = await this.#documents.open(planId);
     await current.applyServerChange((doc) => {
       counts = applyPlan(doc, plan);
     });

@@ -5,7 +5,7 @@ import type { GovernanceRepository } from '../governance/governance.repository.t
 import { snapshotPlanData } from '../governance/snapshot.service.ts';
 import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import {
   capacityUtilisation,
   daysOfCover,
@@ -64,21 +64,21 @@ function demandOf(data: PlanData): Map<string, number> {
  */
 export class KpiService {
   readonly #plans: PlanService;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #governance: GovernanceRepository;
   readonly #authors: OverrideAuthorRepository;
   readonly #snapshots = new Map<string, LockedDemand>();
 
-  constructor(plans: PlanService, sync: SyncServer, governance: GovernanceRepository, authors: OverrideAuthorRepository) {
+  constructor(plans: PlanService, documents: DocumentRegistry, governance: GovernanceRepository, authors: OverrideAuthorRepository) {
     this.#plans = plans;
-    this.#sync = sync;
+    this.#documents = documents;
     this.#governance = governance;
     this.#authors = authors;
   }
 
   async kpis(userId: string, planId: string, query: KpiQuery): Promise<KpiResponse> {
     await this.#plans.getPlanForUser(userId, planId);
-    const room = await this.#sync.room(planId);
+    const room = await this.#documents.open(planId);
     const data = readPlanData(room.doc);
     if (data.meta.bucket !== 'month') throw new HttpError(400, ErrorCode.badRequest, 'KPIs are computed for monthly plans only (for now).');
     const months = monthsBetween(query.from, query.to) + 1;

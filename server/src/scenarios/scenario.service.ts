@@ -27,7 +27,7 @@ import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import { today, type DecisionService } from '../governance/decision.service.ts';
 import { snapshotPlanData, type SnapshotService } from '../governance/snapshot.service.ts';
-import type { SyncServer } from '../sync/sync-server.ts';
+import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { ScenarioRepository, ScenarioWithNames } from './scenario.repository.ts';
 import { scenarioFigures } from './scenario-figures.ts';
@@ -63,20 +63,26 @@ export class ScenarioService {
   readonly #repo: ScenarioRepository;
   readonly #plans: PlanService;
   readonly #users: UserRepository;
-  readonly #sync: SyncServer;
+  readonly #documents: DocumentRegistry;
   readonly #snapshots: SnapshotService;
   readonly #decisions: DecisionService;
   readonly #now: () => Date;
 
   constructor(
     repo: ScenarioRepository,
-    deps: { plans: PlanService; users: UserRepository; sync: SyncServer; snapshots: SnapshotService; decisions: DecisionService },
+    deps: {
+      plans: PlanService;
+      users: UserRepository;
+      documents: DocumentRegistry;
+      snapshots: SnapshotService;
+      decisions: DecisionService;
+    },
     now: () => Date = () => new Date(),
   ) {
     this.#repo = repo;
     this.#plans = deps.plans;
     this.#users = deps.users;
-    this.#sync = deps.sync;
+    this.#documents = deps.documents;
     this.#snapshots = deps.snapshots;
     this.#decisions = deps.decisions;
     this.#now = now;
@@ -95,7 +101,7 @@ export class ScenarioService {
       throw new HttpError(400, ErrorCode.badRequest, 'ownerId: the owner must be a member of this workspace.');
     let forkState: Uint8Array;
     if (input.from === 'live') {
-      const room = await this.#sync.room(planId);
+      const room = await this.#documents.open(planId);
       await room.flush();
       forkState = Y.encodeStateAsUpdate(room.doc);
     } else {
@@ -215,7 +221,7 @@ export class ScenarioService {
     const existing = await this.#checkDecision(userId, plan, scenarioId, input.decision);
 
     if (toApply.length > 0) {
-      const room = await this.#sync.room(plan.id);
+      const room = await this.#documents.open(plan.id);
       try {
         await room.applyServerChange(
           (doc) => {
@@ -278,7 +284,7 @@ export class ScenarioService {
       ].filter(Boolean);
       throw new HttpError(409, ErrorCode.conflict, `The scenario is referenced by ${what.join(' and ')}; archive it instead.`);
     }
-    await this.#sync.discard(scenarioId, CloseCode.accessChanged, 'the scenario was deleted');
+    await this.#documents.discard(scenarioId, CloseCode.accessChanged, 'the scenario was deleted');
     await this.#repo.delete(scenarioId);
     await this.#audit(userId, 'scenario.delete', scenarioId, { planId: scenario.plan_id, name: scenario.name });
   }
@@ -288,7 +294,7 @@ export class ScenarioService {
     if (scenario.status !== status) {
       await this.#repo.setStatus(scenarioId, status, nowIso(this.#now()));
       // Open sockets carry the old role; closing them makes clients reconnect read-only (or writable again).
-      this.#sync.closeDocumentSockets(
+      this.#documents.closeSockets(
         scenarioId,
         CloseCode.accessChanged,
         status === 'archived' ? 'the scenario was archived' : 'the scenario was restored',
@@ -386,7 +392,7 @@ export class ScenarioService {
 
   /** A document's current data, with every accepted update applied. */
   async #readDocument(documentId: string): Promise<PlanData> {
-    const room = await this.#sync.room(documentId);
+    const room = await this.#documents.open(documentId);
     await room.flush();
     return readPlanData(room.doc);
   }

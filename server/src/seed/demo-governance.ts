@@ -25,7 +25,7 @@ async function replayTrackedCycles(
   now: Date,
   people: { sales: string; leader: string },
 ): Promise<SnapshotView> {
-  const room = await services.sync.room(planId);
+  const room = await services.documents.open(planId);
   const setCells = (root: 'sales' | 'consensus', cells: Cells, userId: string) =>
     room.applyServerChange(
       (doc) => {

@@ -3,36 +3,36 @@ import * as Y from 'yjs';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { DocumentRepository } from './document.repository.ts';
-import type { SyncServer } from './sync-server.ts';
-import { testSyncServer } from './test-sync-server.ts';
+import type { DocumentRegistry } from './document-registry.ts';
+import { testRegistry } from './test-registry.ts';
 
-describe('SyncServer rooms', () => {
+describe('DocumentRegistry', () => {
   let db: Db;
   let documents: DocumentRepository;
-  let sync: SyncServer;
+  let sync: DocumentRegistry;
   beforeEach(async () => {
     db = await testDatabase();
     documents = new DocumentRepository(db);
-    sync = testSyncServer({ documents, idleUnloadMs: 50 });
+    sync = testRegistry({ documents, idleUnloadMs: 50 });
   });
   afterEach(async () => {
-    await sync.close();
+    await sync.close(1001, 'test over');
     await db.destroy();
   });
 
   it('unloads a room that no socket is in (loaded for an API call or a job) after the idle period, keeping its changes', async () => {
-    const room = await sync.room('plan-1');
-    expect(await sync.room('plan-1')).toBe(room);
+    const room = await sync.open('plan-1');
+    expect(await sync.open('plan-1')).toBe(room);
     await room.applyServerChange((doc) => doc.getMap<number>('sales').set('SKU-1|2027-01', 42));
 
     await vi.waitFor(() => expect(room.destroyed).toBe(true), { timeout: 5_000, interval: 20 });
-    const reloaded = await sync.room('plan-1');
+    const reloaded = await sync.open('plan-1');
     expect(reloaded).not.toBe(room);
     expect(reloaded.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(42);
   });
 
   it('loads a plan again only after the room unloading it has stored it', async () => {
-    const room = await sync.room('plan-1');
+    const room = await sync.open('plan-1');
     await room.applyServerChange((doc) => doc.getMap<number>('sales').set('SKU-1|2027-01', 7));
     // Hold the unload's compaction until the test lets it go.
     let release!: () => void;
@@ -53,7 +53,7 @@ describe('SyncServer rooms', () => {
 
     // The room goes idle and starts storing itself; meanwhile someone opens the plan again.
     await vi.waitFor(() => expect(events).toEqual(['compacting']), { timeout: 5_000, interval: 10 });
-    const again = sync.room('plan-1');
+    const again = sync.open('plan-1');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(events).toEqual(['compacting']);
     release();

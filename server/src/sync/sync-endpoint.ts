@@ -11,8 +11,9 @@ import { HttpError } from '../errors.ts';
 import { SESSION_COOKIE, parseCookie } from '../auth/cookies.ts';
 import { isAllowedOrigin } from '../auth/origin.ts';
 import { randomId } from '../db/ids.ts';
-import type { DocumentRepository } from './document.repository.ts';
-import { MESSAGE_RATE, PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
+import type { AccessEvents } from '../auth/access-events.ts';
+import type { DocumentRegistry } from './document-registry.ts';
+import { MESSAGE_RATE, TokenBucket, type Connection } from './plan-room.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
 // Every 15 s each socket gets a ping (keeps idle meetings connected through proxies, finds dead
@@ -30,41 +31,56 @@ export const MAX_CONNECTIONS_PER_USER = 20;
 // another instance) are picked up by this periodic check of every open socket.
 const REVALIDATE_INTERVAL_MS = 10_000;
 
-export interface SyncServerOptions {
+export interface SyncEndpointOptions {
   sessions: SessionService;
   tokens: TokenService;
   plans: PlanService;
-  documents: DocumentRepository;
+  documents: DocumentRegistry;
+  access: AccessEvents;
   log: Logger;
   allowedOrigins: readonly string[];
-  idleUnloadMs: number;
 }
 
 /**
  * The y-websocket endpoint at /sync/<planId>. Authenticates on upgrade (session cookie and a
- * same-origin check) and refuses before upgrading when the user may not open the plan.
+ * same-origin check) and refuses before upgrading when the user may not open the plan; then hands
+ * the socket to the document's room in the registry. Keeps sockets alive (pings, heartbeats) and
+ * closes those whose access ended (access events from the services, and a periodic check for
+ * changes made by another process).
  */
-export class SyncServer {
+export class SyncEndpoint {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  readonly #rooms = new Map<string, Promise<PlanRoom>>();
-  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
-  /** Rooms being stored and dropped on unload: a new room of the same plan loads after that. */
-  readonly #unloading = new Map<string, Promise<void>>();
   readonly #alive = new WeakSet<WebSocket>();
-  readonly #options: SyncServerOptions;
+  readonly #options: SyncEndpointOptions;
+  readonly #documents: DocumentRegistry;
   readonly #pinger: NodeJS.Timeout;
   readonly #revalidator: NodeJS.Timeout;
+  readonly #unsubscribe: () => void;
   readonly #connectionsByUser = new Map<string, number>();
   #closing = false;
-  /** Called when an accepted update changed a plan's comments. */
-  onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
-  constructor(options: SyncServerOptions) {
+  constructor(options: SyncEndpointOptions) {
     this.#options = options;
+    this.#documents = options.documents;
     this.#pinger = setInterval(() => this.#pingAll(), PING_INTERVAL_MS);
     this.#pinger.unref();
     this.#revalidator = setInterval(() => void this.#revalidateAll(), REVALIDATE_INTERVAL_MS);
     this.#revalidator.unref();
+    this.#unsubscribe = options.access.subscribe((event) => {
+      switch (event.type) {
+        case 'credential-ended':
+          this.#closeCredentialSockets(event.credential);
+          return;
+        case 'user-signed-out':
+          this.#closeUserSockets(event.userId);
+          return;
+        case 'membership-changed':
+          this.#refreshAccess(event.userId).catch((e: unknown) =>
+            this.#options.log.error({ err: e, userId: event.userId }, 'checking open sockets after a role change failed'),
+          );
+          return;
+      }
+    });
   }
 
   /** Routes HTTP upgrade requests of `server` to this endpoint. */
@@ -77,44 +93,14 @@ export class SyncServer {
     });
   }
 
-  /**
-   * The loaded room of a plan, loading it if needed (one load even when many join at once). A room
-   * no socket is in (loaded for an API call or a background job) is unloaded once it has not been
-   * asked for during the idle period, like a room whose last socket closed.
-   */
-  room(planId: string): Promise<PlanRoom> {
-    let room = this.#rooms.get(planId);
-    if (!room) {
-      // Loading beside a room that is still compacting on unload could read the log halfway and
-      // later compact over what that room stored: wait for it.
-      const unloaded = this.#unloading.get(planId) ?? Promise.resolve();
-      room = unloaded
-        .then(() => PlanRoom.load(planId, this.#options.documents, this.#options.log))
-        .then((loaded) => {
-          loaded.onCommentsChanged = (r) => this.onCommentsChanged?.(r);
-          return loaded;
-        });
-      this.#rooms.set(planId, room);
-      room.catch(() => this.#rooms.delete(planId));
-    }
-    const asked = room;
-    asked.then(
-      (loaded) => {
-        if (loaded.connections.size === 0 && this.#rooms.get(planId) === asked) this.#scheduleUnload(planId);
-      },
-      () => undefined,
-    );
-    return room;
-  }
-
   /** Closes every socket of a user (sign out everywhere). */
-  closeUserSockets(userId: string): void {
-    this.#forEachRoom((room) => room.closeWhere((c) => c.userId === userId, CloseCode.sessionEnded, 'signed out'));
+  #closeUserSockets(userId: string): void {
+    this.#documents.forEachRoom((room) => room.closeWhere((c) => c.userId === userId, CloseCode.sessionEnded, 'signed out'));
   }
 
   /** Closes the sockets opened with one session or token (sign out, token revoked). */
-  closeCredentialSockets(credential: Credential): void {
-    this.#forEachRoom((room) =>
+  #closeCredentialSockets(credential: Credential): void {
+    this.#documents.forEachRoom((room) =>
       room.closeWhere(
         (c) => c.credential.type === credential.type && c.credential.id === credential.id,
         CloseCode.sessionEnded,
@@ -124,8 +110,8 @@ export class SyncServer {
   }
 
   /** Re-checks a user's role on every open socket; a changed or removed membership closes them with 4410. */
-  async refreshAccess(userId: string): Promise<void> {
-    for (const room of await this.#loadedRooms()) {
+  async #refreshAccess(userId: string): Promise<void> {
+    for (const room of await this.#documents.loadedRooms()) {
       for (const conn of [...room.connections].filter((c) => c.userId === userId)) {
         const role = await this.#options.plans.getDocumentAccess(userId, room.documentId).then(
           (r) => r.role,
@@ -137,23 +123,12 @@ export class SyncServer {
     }
   }
 
-  /** Stops accepting, closes sockets, finishes queued work and compacts every loaded document. */
-  async close(): Promise<void> {
+  /** Stops accepting sockets and keeping them alive; the registry closes the open ones as it stores each document. */
+  close(): void {
     this.#closing = true;
     clearInterval(this.#pinger);
     clearInterval(this.#revalidator);
-    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
-    await Promise.all(this.#unloading.values());
-    const rooms = await Promise.allSettled(this.#rooms.values());
-    for (const result of rooms) {
-      if (result.status !== 'fulfilled') continue;
-      const room = result.value;
-      room.closeAll(CloseCode.goingAway, 'server shutting down');
-      await room.flush();
-      await room.compact();
-      room.destroy();
-    }
-    this.#rooms.clear();
+    this.#unsubscribe();
     this.#wss.close();
   }
 
@@ -192,8 +167,8 @@ export class SyncServer {
       if (e instanceof HttpError) return rejectUpgrade(socket, e.status, 'Not Found', e.message);
       throw e;
     }
-    const room = await this.room(planId);
-    this.#cancelUnload(planId);
+    const room = await this.#documents.open(planId);
+    this.#documents.hold(planId);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Connection = {
         ws,
@@ -218,44 +193,11 @@ export class SyncServer {
         if (open > 0) this.#connectionsByUser.set(conn.userId, open);
         else this.#connectionsByUser.delete(conn.userId);
         conn.log.info({ code }, 'sync socket closed');
-        if (room.connections.size === 0) this.#scheduleUnload(planId);
+        if (room.connections.size === 0) this.#documents.releaseWhenIdle(planId);
       });
       room.connect(conn);
       conn.log.info({ role }, 'sync socket opened');
     });
-  }
-
-  /**
-   * Closes every socket of a document and drops its room without storing it: for a document whose
-   * rows are being deleted (a deleted scenario), so no later compaction writes them back.
-   */
-  async discard(documentId: string, code: number, reason: string): Promise<void> {
-    const pending = this.#rooms.get(documentId);
-    if (!pending) return;
-    this.#rooms.delete(documentId);
-    this.#cancelUnload(documentId);
-    const room = await pending.catch(() => undefined);
-    if (!room) return;
-    room.closeAll(code, reason);
-    await room.flush();
-    room.destroy();
-  }
-
-  /** Closes the sockets of a loaded document (e.g. an archived scenario), so clients reconnect with their new access. */
-  closeDocumentSockets(documentId: string, code: number, reason: string): void {
-    void this.#rooms.get(documentId)?.then(
-      (room) => room.closeAll(code, reason),
-      () => undefined,
-    );
-  }
-
-  #forEachRoom(action: (room: PlanRoom) => void): void {
-    for (const room of this.#rooms.values()) void room.then(action, () => undefined);
-  }
-
-  async #loadedRooms(): Promise<PlanRoom[]> {
-    const settled = await Promise.allSettled(this.#rooms.values());
-    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
   /**
@@ -290,7 +232,7 @@ export class SyncServer {
       return found;
     };
     try {
-      for (const room of await this.#loadedRooms()) {
+      for (const room of await this.#documents.loadedRooms()) {
         for (const conn of [...room.connections]) {
           if (!(await isActive(conn.credential))) {
             room.closeWhere((c) => c === conn, CloseCode.sessionEnded, 'signed out');
@@ -307,43 +249,6 @@ export class SyncServer {
     }
   }
 
-  #scheduleUnload(planId: string): void {
-    if (this.#closing) return;
-    this.#cancelUnload(planId);
-    const timer = setTimeout(() => {
-      this.#idleTimers.delete(planId);
-      void this.#unload(planId);
-    }, this.#options.idleUnloadMs);
-    timer.unref();
-    this.#idleTimers.set(planId, timer);
-  }
-
-  #cancelUnload(planId: string): void {
-    const timer = this.#idleTimers.get(planId);
-    if (timer) clearTimeout(timer);
-    this.#idleTimers.delete(planId);
-  }
-
-  async #unload(planId: string): Promise<void> {
-    const pending = this.#rooms.get(planId);
-    if (!pending) return;
-    const room = await pending;
-    if (room.connections.size > 0 || this.#rooms.get(planId) !== pending) return;
-    this.#rooms.delete(planId);
-    const stored = (async () => {
-      try {
-        await room.flush();
-        await room.compact();
-      } catch (e: unknown) {
-        this.#options.log.error({ err: e, planId }, 'compaction on unload failed; the update log keeps every change');
-      }
-      room.destroy();
-    })();
-    this.#unloading.set(planId, stored);
-    await stored;
-    if (this.#unloading.get(planId) === stored) this.#unloading.delete(planId);
-  }
-
   #pingAll(): void {
     for (const ws of this.#wss.clients) {
       if (!this.#alive.has(ws)) {
@@ -354,7 +259,7 @@ export class SyncServer {
       ws.ping();
     }
     const quietSince = performance.now() - HEARTBEAT_IDLE_MS;
-    this.#forEachRoom((room) => room.heartbeat(quietSince));
+    this.#documents.forEachRoom((room) => room.heartbeat(quietSince));
   }
 }
 
