@@ -10,4 +10,6 @@ export * from './inventory-projection.ts';
 export * from './roll-ups.ts';
 export * from './plan-calculator.ts';
 export * from './plan-diff.ts';
+export * from './spread.ts';
+export * from './plan-spread.ts';
 export * from './random.ts';

@@ -461,6 +461,10 @@ export class PlanCalculator {
       const costOfGoods = demand.value * unitCost;
       const grossMargin = revenue - costOfGoods;
 
+      const statisticalCell = statistical[key];
+      plan.salesForecast[i] = sales[key] ?? statisticalCell ?? 0;
+      plan.statisticalForecast[i] = statisticalCell ?? 0;
+      plan.marketingUplift[i] = marketing[key] ?? 0;
       plan.demand[i] = demand.value;
       plan.demandLayer[i] = demand.layer;
       plan.production[i] = planned;

@@ -56,9 +56,9 @@ export interface Resource {
  * absolute sales forecast, `marketing` additive uplift in units), supply (`production`,
  * `capacity` hours keyed `resourceId|bucket`, `inventory` opening stock keyed `productId`),
  * finance (`prices` and `costs` per unit keyed `productId`, overridden per bucket by
- * `productId|bucket`; `budget` revenue keyed `familyId|bucket`), `consensus` demand, and the
+ * `productId|bucket`; `budget` revenue keyed `familyId|bucket`), `consensus` demand, the
  * server-written `actuals` (sales), `actualProduction`, `actualInventory` (closing stock) and
- * `statistical` baseline.
+ * `statistical` baseline, and the hold flags of the spreadable layers ({@link HOLD_ROOT_OF}).
  */
 export const VALUE_ROOTS = [
   'sales',
@@ -74,8 +74,53 @@ export const VALUE_ROOTS = [
   'actualProduction',
   'actualInventory',
   'statistical',
+  'salesHolds',
+  'marketingHolds',
+  'consensusHolds',
+  'productionHolds',
+  'capacityHolds',
+  'priceHolds',
+  'costHolds',
+  'budgetHolds',
 ] as const;
 export type ValueRoot = (typeof VALUE_ROOTS)[number];
+
+/**
+ * Holds: cells a spread leaves alone (what planning suites call locking a cell). Each layer a
+ * planner can spread into has its own hold root in the layer's section, so whoever may write the
+ * layer may hold it and nobody else. A hold cell is the flag 1 keyed like the layer's cells
+ * (`rowId|bucket` holds one cell) or by the row alone (`rowId` holds every bucket of the row);
+ * releasing deletes it.
+ */
+export const HOLD_ROOT_OF = {
+  sales: 'salesHolds',
+  marketing: 'marketingHolds',
+  consensus: 'consensusHolds',
+  production: 'productionHolds',
+  capacity: 'capacityHolds',
+  prices: 'priceHolds',
+  costs: 'costHolds',
+  budget: 'budgetHolds',
+} as const satisfies Partial<Record<ValueRoot, ValueRoot>>;
+/** A layer whose cells can be held (and spread into). */
+export type HoldableRoot = keyof typeof HOLD_ROOT_OF;
+/** A root holding hold flags. */
+export type HoldRoot = (typeof HOLD_ROOT_OF)[HoldableRoot];
+
+/** The holdable layers, in display order. */
+export const HOLDABLE_ROOTS = Object.keys(HOLD_ROOT_OF) as HoldableRoot[];
+/** The hold roots (flags, not plan figures). */
+export const HOLD_ROOTS: readonly HoldRoot[] = Object.values(HOLD_ROOT_OF);
+
+/** Whether a value root holds hold flags rather than plan figures. */
+export function isHoldRoot(root: string): root is HoldRoot {
+  return (HOLD_ROOTS as readonly string[]).includes(root);
+}
+
+/** Whether the layer's cells can be held. */
+export function isHoldableRoot(root: string): root is HoldableRoot {
+  return Object.hasOwn(HOLD_ROOT_OF, root);
+}
 
 /** Numeric cells of one value root, keyed by `rowId|bucket` or by `rowId`. */
 export type Cells = Record<string, number>;

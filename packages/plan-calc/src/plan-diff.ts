@@ -32,6 +32,14 @@ export const SECTION_OF_VALUE_ROOT = {
   actualProduction: 'server',
   actualInventory: 'server',
   statistical: 'server',
+  salesHolds: 'demand',
+  marketingHolds: 'demand',
+  consensusHolds: 'consensus',
+  productionHolds: 'supply',
+  capacityHolds: 'supply',
+  priceHolds: 'finance',
+  costHolds: 'finance',
+  budgetHolds: 'finance',
 } as const satisfies Record<ValueRoot, DiffSection>;
 
 /** Roots whose cells are quantities of a product, valued at its price. */

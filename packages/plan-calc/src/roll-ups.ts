@@ -4,7 +4,12 @@ import { budgetGapUnits, marginPct } from './finance.ts';
 import { daysOfCover } from './inventory-projection.ts';
 import type { DemandLayer } from './projection.ts';
 
-/** Per-bucket series that roll up by plain addition (stocks, flows, money, and the cover denominator). */
+/**
+ * Per-bucket series that roll up by plain addition (stocks, flows, money, and the cover
+ * denominator), and the demand layers in effect, which the grid's family and total rows show:
+ * `salesForecast` is the sales forecast, else the statistical baseline it leaves in effect;
+ * `statisticalForecast` and `marketingUplift` are the stored cells (0 when empty).
+ */
 export const SUMMED_FIELDS = [
   'demand',
   'production',
@@ -18,6 +23,9 @@ export const SUMMED_FIELDS = [
   'costOfGoods',
   'grossMargin',
   'unmetRevenue',
+  'salesForecast',
+  'statisticalForecast',
+  'marketingUplift',
 ] as const;
 export type SummedField = (typeof SUMMED_FIELDS)[number];
 
@@ -86,6 +94,9 @@ export interface PeriodSummary {
   costOfGoods: number;
   grossMargin: number;
   unmetRevenue: number;
+  salesForecast: number;
+  statisticalForecast: number;
+  marketingUplift: number;
   /** Stocks at the end of the period. */
   projectedInventory: number;
   constrainedInventory: number;
@@ -160,6 +171,9 @@ export function summarisePeriod(plan: ProductPlan | GroupPlan, buckets: readonly
     costOfGoods: flow('costOfGoods'),
     grossMargin,
     unmetRevenue: flow('unmetRevenue'),
+    salesForecast: flow('salesForecast'),
+    statisticalForecast: flow('statisticalForecast'),
+    marketingUplift: flow('marketingUplift'),
     projectedInventory,
     constrainedInventory: plan.constrainedInventory[to]!,
     forwardDailyDemand,

@@ -25,6 +25,15 @@ export const ROOTS = {
   costs: { section: 'finance', kind: 'value' },
   budget: { section: 'finance', kind: 'value' },
   consensus: { section: 'consensus', kind: 'value' },
+  // Holds live in the section of the layer they hold, so whoever may write the layer may hold it.
+  salesHolds: { section: 'demand', kind: 'value' },
+  marketingHolds: { section: 'demand', kind: 'value' },
+  productionHolds: { section: 'supply', kind: 'value' },
+  capacityHolds: { section: 'supply', kind: 'value' },
+  priceHolds: { section: 'finance', kind: 'value' },
+  costHolds: { section: 'finance', kind: 'value' },
+  budgetHolds: { section: 'finance', kind: 'value' },
+  consensusHolds: { section: 'consensus', kind: 'value' },
   comments: { section: 'comments', kind: 'entity' },
   actuals: { section: 'server', kind: 'value' },
   actualProduction: { section: 'server', kind: 'value' },
@@ -41,7 +50,8 @@ type DeclaredValueRoot = { [K in RootName]: (typeof ROOTS)[K]['kind'] extends 'v
 const valueRootsAgree: [DeclaredValueRoot] extends [ValueRoot] ? ([ValueRoot] extends [DeclaredValueRoot] ? true : false) : false = true;
 void valueRootsAgree;
 // …and that every value root has its bounds in @accord/protocol's CELL_BOUNDS (the guard and the grid use them).
-const valueRootsBounded: [DeclaredValueRoot] extends [BoundedRoot] ? ([BoundedRoot] extends [DeclaredValueRoot] ? true : false) : false = true;
+const valueRootsBounded: [DeclaredValueRoot] extends [BoundedRoot] ? ([BoundedRoot] extends [DeclaredValueRoot] ? true : false) : false =
+  true;
 void valueRootsBounded;
 
 export const ROOT_NAMES = Object.keys(ROOTS) as RootName[];

@@ -24,6 +24,7 @@ const MAX_UNIT_MONEY = 1e7;
 const MAX_BUDGET = 1e13;
 
 const quantity = (label: string): CellBounds => ({ label, min: 0, max: MAX_QUANTITY, integer: false, unit: 'quantity' });
+const hold = (label: string): CellBounds => ({ label, min: 0, max: 1, integer: true, unit: 'flag' });
 
 /** Bounds per value root. A root missing here is not a value root. */
 export const CELL_BOUNDS = {
@@ -41,6 +42,15 @@ export const CELL_BOUNDS = {
   actualProduction: quantity('Actual production'),
   actualInventory: quantity('Actual inventory'),
   statistical: quantity('Statistical forecast'),
+  // Holds (a spread leaves these cells alone): the flag 1 per held cell or row; released holds are deleted.
+  salesHolds: hold('Sales forecast hold'),
+  marketingHolds: hold('Marketing uplift hold'),
+  consensusHolds: hold('Consensus hold'),
+  productionHolds: hold('Production hold'),
+  capacityHolds: hold('Capacity hold'),
+  priceHolds: hold('Price hold'),
+  costHolds: hold('Unit cost hold'),
+  budgetHolds: hold('Budget hold'),
 } as const satisfies Record<string, CellBounds>;
 export type BoundedRoot = keyof typeof CELL_BOUNDS;
 
