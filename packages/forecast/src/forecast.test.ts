@@ -31,19 +31,23 @@ describe('forecast', () => {
     }
   });
 
-  it('routes intermittent demand to SBA and smooth demand to the ETS and damped-trend mean', () => {
+  it('routes intermittent demand to SBA and smooth demand to the mean of ETS, damped trend and Theta', () => {
     const sparse = [0, 0, 5, 0, 0, 0, 3, 0, 0, 6, 0, 0, 0, 4, 0, 0, 5, 0, 0, 0, 2, 0, 0, 4];
     const intermittent = forecast(sparse, { horizon: 3, seasonLength: 1 });
     expect(intermittent.demandClass).toBe('intermittent');
     expect(intermittent.method).toBe('sba');
     const smooth = forecast(monthly, { horizon: 3, seasonLength: 12 });
     expect(smooth.demandClass).toBe('smooth');
-    expect(smooth.method).toBe('ets-damped');
-    expect(smooth.members).toEqual(['ets', 'damped']);
+    expect(smooth.method).toBe('ets-damped-theta');
+    expect(smooth.members).toEqual(['ets', 'damped', 'theta']);
   });
 
-  it('reports a hold-out error only for series long enough for one', () => {
+  it('reports a hold-out error only for series long enough for one, over a season at most', () => {
     expect(forecast(monthly, { horizon: 12, seasonLength: 12 }).holdOutError?.horizon).toBe(12);
+    // An 18-month horizon is scored on the last 12 months: 24 months of history leave 12 to fit.
+    const twoYears = forecast(monthly.slice(0, 24), { horizon: 18, seasonLength: 12 });
+    expect(twoYears.holdOutError?.horizon).toBe(12);
+    expect(twoYears.holdOutError?.wmape).toBeGreaterThan(0);
     expect(forecast([5, 6, 7, 8, 9, 10, 11, 12, 13, 14], { horizon: 3, seasonLength: 1 }).holdOutError).toBeUndefined();
   });
 

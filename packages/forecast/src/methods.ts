@@ -93,12 +93,22 @@ export interface FitHints {
   adjustment?: SeasonalAdjustment | undefined;
   /** Refit this exponential smoothing structure for `ets` rather than select one again (used by hold-out refits). */
   etsSpec?: EtsSpec;
+  /**
+   * Whether `ets` may model the season itself (by AICc among additive and multiplicative seasons). Default: when
+   * the series passes the seasonality test. When false, `ets` selects a non-seasonal model for the seasonally
+   * adjusted data, like the other methods, so a combination uses one seasonal profile throughout.
+   */
+  etsOwnSeason?: boolean;
 }
+
+/** The members of `ets-damped-theta`, the automatic choice for smooth and erratic demand. */
+export const AUTO_MEMBERS = ['ets', 'damped', 'theta'] as const satisfies readonly MethodName[];
 
 /**
  * Fits one named method. SES, Holt, damped, Theta, Comb and Naive2 work on seasonally adjusted data when the
  * series is seasonal (as in M4); Holt-Winters and `ets` model the season themselves; `ets-damped` is the mean
- * of `ets` and `damped`, the combination the automatic choice uses for smooth and erratic demand.
+ * of `ets` and `damped`; `ets-damped-theta` the mean of `ets`, `damped` and `theta`, the combination the
+ * automatic choice uses for smooth and erratic demand.
  */
 export function fitMethod(
   method: MethodName,
@@ -137,16 +147,26 @@ export function fitMethod(
         nonSeasonal('additive'),
       ]);
     case 'ets': {
-      const pinned = hints.etsSpec ? fitEts(series, hints.etsSpec) : undefined;
-      const fit = pinned ?? selectEts(series, m, isSeasonal(series, m));
-      if (!fit) throw new RangeError('No exponential smoothing model could be fitted.');
-      return etsModel('ets', fit, horizon);
+      const ownSeason = hints.etsOwnSeason ?? isSeasonal(series, m);
+      const select = (data: readonly number[], seasonal: boolean): FittedModel => {
+        const spec = hints.etsSpec && (seasonal || hints.etsSpec.season === 'none') ? hints.etsSpec : undefined;
+        const fit = (spec ? fitEts(data, spec) : undefined) ?? selectEts(data, m, seasonal);
+        if (!fit) throw new RangeError('No exponential smoothing model could be fitted.');
+        return etsModel('ets', fit, horizon);
+      };
+      return ownSeason ? select(series, true) : onAdjusted((data) => select(data, false));
     }
     case 'ets-damped':
       return combine(
         (['ets', 'damped'] as const).map((member) => fitMethod(member, series, horizon, m, hints)),
         'mean',
         'ets-damped',
+      );
+    case 'ets-damped-theta':
+      return combine(
+        AUTO_MEMBERS.map((member) => fitMethod(member, series, horizon, m, hints)),
+        'mean',
+        'ets-damped-theta',
       );
     case 'theta':
       return onAdjusted((data) => fitTheta(data, horizon));

@@ -14,6 +14,7 @@ export const methodNames = [
   'theta',
   'comb',
   'ets-damped',
+  'ets-damped-theta',
   'croston',
   'sba',
   'tsb',
