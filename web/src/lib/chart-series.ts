@@ -1,7 +1,7 @@
 // Pure: the series the chart panel draws for one product, one family or the whole plan, read
 // from the session's calculator (figures) and raw cells (layers, actuals, capacity).
 import { addBuckets, bucketRange, type PlanCalculator, type PlanMeta, type ProductPlan, type ValueRoot } from '@accord/plan-calc';
-import type { Catalog } from './grid-model.ts';
+import type { Catalog } from './grid/layout.ts';
 
 export interface NamedSeries {
   name: string;

@@ -62,19 +62,70 @@ const GROUPED = /^\d{1,3}(,\d{3})+(\.\d+)?$/;
 
 /**
  * Reads a typed quantity: `1200`, `1,200` and `1200.5` are numbers, an empty entry clears the cell
- * (`null`), and anything else — letters, negatives, misplaced commas — is refused with a reason,
- * because plan quantities are never negative and a silent guess would corrupt the plan.
+ * (`null`), and anything else — letters, misplaced commas, and negatives unless `allowNegative`
+ * (then each layer's bounds decide) — is refused with a reason: a silent guess would corrupt the plan.
  * Spreadsheet exports may wrap a grouped number in quotes (`"1,200"`) or pad it with
  * non-breaking spaces; both are accepted.
  */
-export function parseQuantity(input: string): ParsedQuantity {
+export function parseQuantity(input: string, options: { allowNegative?: boolean } = {}): ParsedQuantity {
   let text = input.replaceAll('\u00a0', ' ').trim();
   if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).trim();
   if (text === '') return { ok: true, value: null };
-  if (text.startsWith('-')) return { ok: false, message: `“${text}” is negative; quantities must be zero or more.` };
-  if (!PLAIN.test(text) && !GROUPED.test(text))
+  const negative = text.startsWith('-');
+  if (negative && !options.allowNegative) return { ok: false, message: `“${text}” is negative; quantities must be zero or more.` };
+  const digits = negative ? text.slice(1).trim() : text;
+  if (!PLAIN.test(digits) && !GROUPED.test(digits))
     return { ok: false, message: `“${text}” is not a number. Type a quantity such as 1200 or 1,200.` };
-  const value = Number(text.replaceAll(',', ''));
+  const value = (negative ? -1 : 1) * Number(digits.replaceAll(',', ''));
   if (!Number.isFinite(value)) return { ok: false, message: `“${text}” is too large.` };
   return { ok: true, value };
+}
+
+const rateFormats = new Map<string, Intl.NumberFormat>();
+
+/** A per-unit rate (price, unit cost) in the plan currency with cents, e.g. `€7.35`. */
+export function formatRate(value: number, currency: string): string {
+  let format = rateFormats.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    } catch {
+      return `${quantity.format(value)} ${currency}`;
+    }
+    rateFormats.set(currency, format);
+  }
+  return format.format(value);
+}
+
+const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 });
+const compactCurrencies = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A number in a compact form for a narrow column, e.g. `1,146,800` → `1.15M`, or `€1.15M` with a
+ * currency; the grid shows the full value on hover.
+ */
+export function formatCompact(value: number, currency?: string): string {
+  if (currency === undefined) return compactNumber.format(value);
+  let format = compactCurrencies.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumSignificantDigits: 3 });
+    } catch {
+      return `${compactNumber.format(value)} ${currency}`;
+    }
+    compactCurrencies.set(currency, format);
+  }
+  return format.format(value);
+}
+
+// Width of the grid's characters at its font size (0.82rem of a 16px root, tabular digits), in px:
+// digits and most signs ~7.4, separators ~3.6. Estimated rather than measured: the grid formats
+// thousands of cells a frame and measuring text would force layout.
+const NARROW = new Set([',', '.', ' ', '\u00a0']);
+
+/** Whether `text` fits a column `widthPx` wide after the cell's padding (14 px) and a comment mark. */
+export function fitsColumn(text: string, widthPx: number): boolean {
+  let px = 0;
+  for (const char of text) px += NARROW.has(char) ? 3.6 : 7.4;
+  return px <= widthPx - 16;
 }

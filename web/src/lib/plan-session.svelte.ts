@@ -1,15 +1,27 @@
+import * as encoding from 'lib0/encoding';
 import {
+  CHANGE_NOTE_MESSAGE,
   CloseCode,
   mustDiscardLocalCopy,
   ROLE_COLORS,
   canWriteAtStage,
   isStage,
+  type ChangeNote,
   type PresenceState,
   type Role,
   type Stage,
   type UserView,
 } from '@accord/protocol';
-import { PlanCalculator, VALUE_ROOTS, type CatalogChange, type CellChange, type PlanMeta, type ValueRoot } from '@accord/plan-calc';
+import {
+  PlanCalculator,
+  VALUE_ROOTS,
+  isHoldRoot,
+  type CatalogChange,
+  type CellChange,
+  type HoldRoot,
+  type PlanMeta,
+  type ValueRoot,
+} from '@accord/plan-calc';
 import {
   ROOTS,
   createThread,
@@ -25,7 +37,7 @@ import {
   type CommentThread,
   type EntityRoot,
 } from '@accord/plan-model';
-import type { Catalog } from './grid-model.ts';
+import type { Catalog } from './grid/layout.ts';
 import { toLiveDecision, type LiveDecision } from './comments.ts';
 import { WebsocketProvider } from 'y-websocket';
 import { deleteOfflineCopy, OfflineStore } from './offline-store.ts';
@@ -135,6 +147,11 @@ export class PlanSession {
   /** Marks changes of a discarded copy sent again after a reload (outside the undo history). */
   readonly #restoreOrigin = { source: 'accord-restore' };
   #cursor: CellCursor | null = null;
+  /** The summary of the edit being made, kept on its undo step so undoing it can say what it undid. */
+  #noteForUndo: string | null = null;
+  /** Hold roots known to hold something (or not), until they change. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache read while drawing, never rendered itself
+  #holdsSeen = new Map<HoldRoot, boolean>();
   // Bookkeeping between a document change and the next frame; never rendered, so plain collections.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pendingCells = new Map<string, CellChange>();
@@ -178,36 +195,107 @@ export class PlanSession {
     return typeof value === 'number' ? value : undefined;
   }
 
+  /** Whether a hold root holds any hold (cells of a layer without holds skip looking for them). */
+  hasHolds(root: HoldRoot): boolean {
+    let any = this.#holdsSeen.get(root);
+    if (any === undefined) {
+      any = this.#doc.getMap<unknown>(root).size > 0;
+      this.#holdsSeen.set(root, any);
+    }
+    return any;
+  }
+
   /** Writes one cell; `null` clears it. The server re-checks the role on its side. */
   setCell(root: ValueRoot, key: string, value: number | null): void {
     this.setCells([{ root, key, value }]);
   }
 
   /**
-   * Writes several cells in one transaction, so other users receive them together and one undo
-   * reverts them all. Unchanged cells are left alone.
+   * Writes several cells in one transaction, so other users receive them together (one update)
+   * and one undo reverts them all; unchanged cells are left alone. With a `note`, the server is
+   * told how the edit was made (typed, spread …) right after the update, for the cell history.
+   * Returns whether anything changed.
    */
-  setCells(changes: readonly CellChange[]): void {
-    if (changes.length === 0) return;
-    this.#doc.transact(() => {
-      for (const { root, key, value } of changes) {
-        if (value !== null && !Number.isFinite(value)) throw new RangeError(`cell value must be finite: ${value}`);
-        const map = this.#doc.getMap<number>(root);
-        if (value === null) {
-          if (map.has(key)) map.delete(key);
-        } else if (map.get(key) !== value) map.set(key, value);
-      }
-    }, this.#origin);
+  setCells(changes: readonly CellChange[], note?: ChangeNote): boolean {
+    if (changes.length === 0) return false;
+    let sent: boolean | null = null;
+    const provider = this.#provider;
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
+      if (origin === this.#origin) sent = this.#socketOpen(provider);
+    };
+    this.#doc.on('update', onUpdate);
+    this.#noteForUndo = note?.summary ?? null;
+    try {
+      this.#doc.transact(() => {
+        for (const { root, key, value } of changes) {
+          if (value !== null && !Number.isFinite(value)) throw new RangeError(`cell value must be finite: ${value}`);
+          const map = this.#doc.getMap<number>(root);
+          if (value === null) {
+            if (map.has(key)) map.delete(key);
+          } else if (map.get(key) !== value) map.set(key, value);
+        }
+      }, this.#origin);
+    } finally {
+      this.#doc.off('update', onUpdate);
+      this.#noteForUndo = null;
+    }
+    // The provider sent the update synchronously in the transaction's update event; the note follows it.
+    if (sent && note) this.#sendNote(note);
+    return sent !== null;
   }
 
-  /** Reverts this user's last edit (a paste or a range clear counts as one); false when there is none. */
+  /** Reverts this user's last edit (a spread, a paste or a fill counts as one); false when there is none. */
   undo(): boolean {
-    return this.#undo?.undo() != null;
+    return this.#step('undo');
   }
 
   /** Re-applies the last undone edit; false when there is none. */
   redo(): boolean {
-    return this.#undo?.redo() != null;
+    return this.#step('redo');
+  }
+
+  #step(direction: 'undo' | 'redo'): boolean {
+    const undo = this.#undo;
+    if (!undo) return false;
+    const stack = direction === 'undo' ? undo.undoStack : undo.redoStack;
+    const summary = (stack.at(-1)?.meta.get('summary') as string | undefined) ?? null;
+    let sent = false;
+    const provider = this.#provider;
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
+      if (origin === undo) sent = this.#socketOpen(provider);
+    };
+    this.#doc.on('update', onUpdate);
+    this.#noteForUndo = summary;
+    let done: boolean;
+    try {
+      done = (direction === 'undo' ? undo.undo() : undo.redo()) != null;
+    } finally {
+      this.#doc.off('update', onUpdate);
+      this.#noteForUndo = null;
+    }
+    if (sent && summary !== null) {
+      this.#sendNote({
+        kind: direction === 'undo' ? 'undone' : 'redone',
+        summary: `${direction === 'undo' ? 'Undid' : 'Redid'}: ${summary}`.slice(0, 300),
+      });
+    }
+    return done;
+  }
+
+  /** Whether an update sent now reaches the server: the socket is open and the first sync is done. */
+  #socketOpen(provider: WebsocketProvider): boolean {
+    const ws = provider.ws;
+    return provider.wsconnected && provider.synced && ws !== null && ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a change note on the socket (see `CHANGE_NOTE_MESSAGE`); only right after this client's update. */
+  #sendNote(note: ChangeNote): void {
+    const ws = this.#provider.ws;
+    if (!ws || !this.#socketOpen(this.#provider)) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, CHANGE_NOTE_MESSAGE);
+    encoding.writeVarString(encoder, JSON.stringify(note));
+    ws.send(encoding.toUint8Array(encoder));
   }
 
   /**
@@ -413,6 +501,7 @@ export class PlanSession {
     for (const root of VALUE_ROOTS) {
       const map = doc.getMap<unknown>(root);
       const observer = (event: Y.YMapEvent<unknown>) => {
+        if (isHoldRoot(root)) this.#holdsSeen.delete(root);
         for (const key of event.keysChanged) {
           const value = map.get(key);
           this.#pendingCells.set(`${root}\u0000${key}`, {
@@ -483,7 +572,10 @@ export class PlanSession {
       this.canUndo = undo.canUndo();
       this.canRedo = undo.canRedo();
     };
-    undo.on('stack-item-added', update);
+    undo.on('stack-item-added', (event: { stackItem: { meta: Map<string, unknown> } }) => {
+      if (this.#noteForUndo !== null) event.stackItem.meta.set('summary', this.#noteForUndo);
+      update();
+    });
     undo.on('stack-item-popped', update);
     undo.on('stack-cleared', update);
     this.#undo = undo;
@@ -696,6 +788,7 @@ export class PlanSession {
   }
 
   #rebuild(): void {
+    this.#holdsSeen.clear();
     this.threads = readThreads(this.#doc);
     this.decisions = readDecisions(this.#doc);
     try {

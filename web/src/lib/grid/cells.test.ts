@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PlanCalculator, emptyCells, type PlanData, type ValueRoot } from '@accord/plan-calc';
 import type { Role } from '@accord/protocol';
-import {
-  LAYER_IDS,
-  assignSlots,
-  buildColumns,
-  buildRows,
-  cellContext,
-  cellView,
-  cellPlaces,
-  findCell,
-  remoteMarks,
-  stableCells,
-  type DisplayMode,
-  type LayerId,
-  type ValueRow,
-  type VisibleRow,
-} from './grid-model.ts';
+import { LAYER_IDS, type LayerId } from './layers.ts';
+import { buildColumns, buildRows, type ValueRow } from './layout.ts';
+import { cellContext, cellView, type DisplayMode } from './cells.ts';
+import { assignSlots, cellPlaces, findCell, remoteMarks, stableCells, type VisibleRow } from './slots.ts';
 
 function plan(stage = 'demand-review'): PlanData {
   const cells = emptyCells();
@@ -74,7 +62,7 @@ function grid(data: PlanData, role: Role, mode: DisplayMode = 'units', layers: r
   const read = (root: ValueRoot, key: string) => data.cells[root][key];
   const columns = buildColumns(calc, data.meta.historyBuckets);
   const rows = buildRows(calc, data, { layers: new Set(layers), collapsed: new Set(), familyId: null, search: '', exceptionsOnly: false });
-  const ctx = cellContext(calc, read, role, data.meta, mode);
+  const ctx = cellContext({ calc, read, catalog: data, role, meta: data.meta, mode });
   const cell = (rowId: string, columnId: string) => {
     const row = rows.find((r) => r.id === rowId) as ValueRow | undefined;
     const column = columns.find((c) => c.id === columnId);
@@ -106,8 +94,10 @@ describe('buildRows', () => {
     const { rows } = grid(plan(), 'viewer', 'units', ['sales', 'demand']);
     expect(rows.map((r) => r.id)).toEqual([
       'h:total',
+      't:total:sales',
       't:total:demand',
       'h:f:F1',
+      'f:F1:sales',
       'f:F1:demand',
       'p:P1:sales',
       'p:P1:demand',
@@ -147,14 +137,24 @@ describe('buildRows', () => {
 });
 
 describe('cellView', () => {
-  it('lets each role edit only the inputs of its sections, never computed rows or summary columns', () => {
+  it('lets each role edit the inputs of its sections at every level, never computed rows or history', () => {
     const sales = grid(plan(), 'sales');
-    expect(sales.cell('p:P1:sales', '2027-01').writeRoot).toBe('sales');
+    expect(sales.cell('p:P1:sales', '2027-01')).toMatchObject({ writeRoot: 'sales', edit: 'cell' });
     expect(sales.cell('p:P1:marketing', '2027-01').writeRoot).toBe('marketing');
     expect(sales.cell('p:P1:production', '2027-01').writeRoot).toBeUndefined();
     expect(sales.cell('p:P1:statistical', '2027-01').writeRoot).toBeUndefined();
     expect(sales.cell('p:P1:demand', '2027-01').writeRoot).toBeUndefined();
-    expect(sales.cell('p:P1:sales', '2027-Q1').writeRoot).toBeUndefined();
+    // Quarters, the horizon, families and the total spread to the cells below them.
+    expect(sales.cell('p:P1:sales', '2027-Q1')).toMatchObject({ writeRoot: 'sales', edit: 'spread' });
+    expect(sales.cell('f:F1:sales', '2027-01')).toMatchObject({ root: 'sales', key: 'F1|2027-01', edit: 'spread' });
+    expect(sales.cell('t:total:sales', 'horizon')).toMatchObject({ edit: 'spread' });
+    expect(sales.cell('f:F1:demand', '2027-01').edit).toBeUndefined();
+    expect(sales.cell('f:F1:price', '2027-01').edit).toBeUndefined();
+    const finance = grid(plan(), 'finance');
+    expect(finance.cell('p:P1:price', '2027-01')).toMatchObject({ writeRoot: 'prices', edit: 'cell', value: 2 });
+    expect(finance.cell('f:F1:price', '2027-Q1')).toMatchObject({ writeRoot: 'prices', edit: 'scale' });
+    expect(finance.cell('f:F1:budget', '2027-01')).toMatchObject({ writeRoot: 'budget', edit: 'cell' });
+    expect(finance.cell('t:total:budget', '2027-01')).toMatchObject({ writeRoot: 'budget', edit: 'spread' });
     expect(sales.cell('p:P1:sales', '2026-12')).toMatchObject({ root: 'actuals', value: 95, writeRoot: undefined });
 
     const operations = grid(plan(), 'operations');
@@ -191,8 +191,13 @@ describe('cellView', () => {
     });
     expect(cell('p:P1:demand', '2027-02')).toMatchObject({ value: 120, overridden: true });
     expect(cell('p:P1:demand', '2027-01')).toMatchObject({ value: 100, overridden: false });
-    // An empty sales cell shows the demand in effect, greyed, without a stored value.
-    expect(cell('p:P1:sales', '2027-01')).toMatchObject({ value: undefined, inherited: true, text: '100' });
+    // An empty sales cell shows the statistical baseline it leaves in effect, greyed, without a stored value.
+    expect(cell('p:P1:sales', '2027-01')).toMatchObject({ value: undefined, base: 100, inherited: true, text: '100' });
+    // Family rows show the layer in effect summed over the family: 100 (statistical) + 50.
+    expect(cell('f:F1:sales', '2027-01')).toMatchObject({ value: 150 });
+    expect(cell('f:F1:consensus', '2027-03')).toMatchObject({ value: 90 });
+    // A family's price is the volume-weighted average: (100 × 2 + 50 × 10) / 150.
+    expect(cell('f:F1:price', '2027-01').value).toBeCloseTo(700 / 150, 10);
   });
 
   it('flags stock-outs and overloads', () => {
@@ -251,7 +256,13 @@ describe('stableCells', () => {
 });
 
 function cellContextOf(g: ReturnType<typeof grid>, data: PlanData) {
-  return cellContext(g.calc, (root: ValueRoot, key: string) => data.cells[root][key], 'sales', data.meta, 'units');
+  return cellContext({
+    calc: g.calc,
+    read: (root: ValueRoot, key: string) => data.cells[root][key],
+    catalog: data,
+    role: 'sales',
+    meta: data.meta,
+  });
 }
 
 describe('findCell', () => {

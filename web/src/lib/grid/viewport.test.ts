@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrollToReveal, scrollToRevealSpan, visibleColumns, visibleRows } from './virtual-rows.ts';
+import { scrollToReveal, scrollToRevealSpan, visibleColumns, visibleRows } from './viewport.ts';
 
 describe('visibleRows', () => {
   it('renders the rows in view plus the overscan, and pads the rest', () => {

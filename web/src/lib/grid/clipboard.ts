@@ -1,4 +1,4 @@
-import { parseQuantity } from './format.ts';
+import { parseQuantity } from '../format.ts';
 
 /**
  * Splits spreadsheet clipboard text (Excel, Google Sheets, LibreOffice: rows by line breaks, cells
@@ -21,8 +21,9 @@ export function toClipboardTable(rows: readonly (readonly (number | undefined)[]
 export type ParsedBlock = { ok: true; values: (number | null)[][] } | { ok: false; row: number; col: number; message: string };
 
 /**
- * Reads every cell of a pasted block as a quantity (empty = clear). The whole paste is refused at
- * the first cell that is not a number, so a half-applied paste never leaves the plan inconsistent.
+ * Reads every cell of a pasted block as a number (empty = clear; negatives too: each layer's bounds
+ * are checked where the block lands). The whole paste is refused at the first cell that is not a
+ * number, so a half-applied paste never leaves the plan inconsistent.
  */
 export function parsePastedBlock(table: readonly (readonly string[])[]): ParsedBlock {
   const values: (number | null)[][] = [];
@@ -30,7 +31,7 @@ export function parsePastedBlock(table: readonly (readonly string[])[]): ParsedB
     const out: (number | null)[] = [];
     const cells = table[row]!;
     for (let col = 0; col < cells.length; col++) {
-      const parsed = parseQuantity(cells[col]!);
+      const parsed = parseQuantity(cells[col]!, { allowNegative: true });
       if (!parsed.ok) return { ok: false, row, col, message: parsed.message };
       out.push(parsed.value);
     }

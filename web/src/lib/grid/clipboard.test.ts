@@ -52,8 +52,8 @@ describe('parsePastedBlock', () => {
     expect(result.ok === false && result.message).toContain('abc');
   });
 
-  it('refuses negative numbers', () => {
-    expect(parsePastedBlock([['-5']])).toMatchObject({ ok: false, row: 0, col: 0 });
+  it('reads negative numbers, which only some layers take (uplifts)', () => {
+    expect(parsePastedBlock([['-5', '-1,200']])).toEqual({ ok: true, values: [[-5, -1200]] });
   });
 });
 
