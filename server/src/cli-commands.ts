@@ -2,18 +2,18 @@ import { ErrorCode } from '@accord/protocol';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
-import { ensureDataDir, migrateToLatest, openDatabase } from './db/database.ts';
+import { ensureDataDir, migrateToLatest, openStore } from './db/database.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
 import { generatePassword } from './auth/password.ts';
 import { HttpError } from './errors.ts';
 import { generateDemoPlan } from './seed/demo-plan.ts';
 import { nextMonth } from './seed/demo.ts';
-import { backupDatabase, restoreDatabase } from './admin/backup.ts';
+import { backupDatabase, postgresBackupRefusal, restoreDatabase } from './admin/backup.ts';
 import { parsePlanData } from './admin/plan-data-schema.ts';
 import { runForecastCommand } from './forecast/forecast-command.ts';
 
-const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the database, as for the server)
+const USAGE = `Usage: pnpm accord <command> [options]   (DATABASE_URL or DATA_DIR selects the database, as for the server)
 
   create-user --email E --name N [--password P]   create a user (a random password is printed if none is given)
   reset-password <email> [--password P]           set a new password and sign the user out everywhere
@@ -26,8 +26,10 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATA_DIR selects the da
   list-tokens --email E                           list a user's tokens
   revoke-token --email E --id T                   revoke a token; sockets using it close within seconds
   verify-snapshots                                recompute the snapshot hash chain; exit 1 if anything was altered
-  backup <file>                                   online backup of the database (safe while the server runs)
-  restore <file>                                  replace the database with a backup (stop the server first)
+  backup <file>                                   online backup of the SQLite database (safe while the server runs;
+                                                  on PostgreSQL use pg_dump)
+  restore <file>                                  replace the SQLite database with a backup (stop the server first;
+                                                  on PostgreSQL use pg_restore)
   forecast <train.csv> --horizon H --season-length M --out F [--method auto]
                                                   forecast every series of an M4-layout CSV (id,v1,v2,…)
   help                                            this text`;
@@ -55,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const config = loadConfig(process.env, []);
-  ensureDataDir(config.dataDir);
+  if (config.databaseUrl && (command === 'backup' || command === 'restore')) throw postgresBackupRefusal(command);
+  if (!config.databaseUrl) ensureDataDir(config.dataDir);
   // Restore swaps the database file, so it must run before this process opens it.
   if (command === 'restore') {
     if (!positionals[0]) throw new HttpError(400, ErrorCode.badRequest, 'restore needs the backup file: pnpm accord restore <file>.');
@@ -63,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`Restored ${config.databaseFile} from ${positionals[0]}.${keptAs ? ` The previous database is kept as ${keptAs}.` : ''}`);
     return 0;
   }
-  const db = openDatabase(config.databaseFile);
+  const db = await openStore(config);
   try {
     await migrateToLatest(db);
     const services = createServices(config, db, createLogger('warn'));

@@ -24,6 +24,10 @@ const EnvSchema = z.object({
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** Seconds a plan with no connection stays in memory. */
   DOC_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** postgres://user:password@host:port/database: PostgreSQL as the store instead of the SQLite file. */
+  DATABASE_URL: z.string().default(''),
+  /** redis://host:port: fan-out between several instances (needs DATABASE_URL). */
+  REDIS_URL: z.string().default(''),
 });
 
 /** Validated server configuration. */
@@ -31,7 +35,12 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The SQLite database file (in DATA_DIR), the store when `databaseUrl` is undefined. */
   databaseFile: string;
+  /** PostgreSQL connection string (DATABASE_URL): the store instead of the SQLite file. */
+  databaseUrl: string | undefined;
+  /** Redis connection string (REDIS_URL): fan-out between instances; only with PostgreSQL. */
+  redisUrl: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   demo: boolean;
   allowedOrigins: string[];
@@ -63,12 +72,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       throw new ConfigError(`Invalid ALLOWED_ORIGINS entry "${origin}": write it like https://plan.example.com.`);
     }
   }
+  const databaseUrl = e.DATABASE_URL.trim() ? parseDatabaseUrl(e.DATABASE_URL.trim()) : undefined;
+  const redisUrl = e.REDIS_URL.trim() ? parseRedisUrl(e.REDIS_URL.trim()) : undefined;
+  if (redisUrl && !databaseUrl)
+    throw new ConfigError(
+      'REDIS_URL is set but the store is SQLite: one SQLite file cannot be shared by several instances; set DATABASE_URL to a PostgreSQL database.',
+    );
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     databaseFile: path.join(dataDir, 'accord.sqlite'),
+    databaseUrl,
+    redisUrl,
     logLevel: e.LOG_LEVEL,
     demo: e.ACCORD_DEMO || argv.includes('--demo'),
     allowedOrigins: origins,
@@ -77,4 +94,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     chromiumPath: e.CHROMIUM_PATH,
     seed: !argv.includes('--no-seed'),
   };
+}
+
+/** A connection string as it may appear in a message or a log: the password replaced by `***`. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return '(unparsable URL)';
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function parseDatabaseUrl(value: string): string {
+  const example = 'write it like postgres://user:password@host:5432/accord';
+  if (!URL.canParse(value)) throw new ConfigError(`Invalid DATABASE_URL: it is not a URL; ${example}.`);
+  const url = new URL(value);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigError(
+      `Invalid DATABASE_URL: only PostgreSQL is supported (postgres://…), not ${url.protocol.replace(/:$/, '')}; leave it unset for the SQLite file in DATA_DIR.`,
+    );
+  // A Unix socket is given as ?host=/var/run/postgresql, as libpq and node-postgres read it.
+  if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError(`Invalid DATABASE_URL: it names no host; ${example}.`);
+  if (url.pathname.length <= 1) throw new ConfigError(`Invalid DATABASE_URL: it names no database; ${example}.`);
+  return value;
+}
+
+function parseRedisUrl(value: string): string {
+  const example = 'write it like redis://host:6379';
+  if (!URL.canParse(value)) throw new ConfigError(`Invalid REDIS_URL: it is not a URL; ${example}.`);
+  const url = new URL(value);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError(
+      `Invalid REDIS_URL: the scheme must be redis:// or rediss://, not ${url.protocol.replace(/:$/, '')}; ${example}.`,
+    );
+  if (!url.hostname) throw new ConfigError(`Invalid REDIS_URL: it names no host; ${example}.`);
+  return value;
 }

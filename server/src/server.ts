@@ -4,8 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { CloseCode } from '@accord/protocol';
-import { ConfigError, type Config } from './config.ts';
-import { ensureDataDir, findSqliteHandle, migrateToLatest, openDatabase } from './db/database.ts';
+import { ConfigError, redactUrl, type Config } from './config.ts';
+import { dialectOf, ensureDataDir, findSqliteHandle, migrateToLatest, openStore, type Db } from './db/database.ts';
+import { AdvisoryLock, withSessionLock } from './db/advisory-locks.ts';
 import { WalCheckpointer } from './db/checkpointer.ts';
 import { LogCompactor } from './sync/log-compactor.ts';
 import { createLogger } from './logger.ts';
@@ -32,16 +33,29 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   ensureDataDir(config.dataDir);
-  const releaseDataDir = lockDataDir(config.dataDir);
-  const db = openDatabase(config.databaseFile);
-  await migrateToLatest(db);
+  // One process per SQLite file; on PostgreSQL several instances share the database.
+  const releaseDataDir = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  let db: Db;
+  try {
+    db = await openStore(config, {
+      onPoolError: (e) => log.warn({ err: e }, 'an idle PostgreSQL connection failed; the pool opens another when needed'),
+    });
+    await migrateToLatest(db);
+  } catch (e: unknown) {
+    releaseDataDir();
+    throw e;
+  }
+  // The WAL checkpointer and the compaction worker read the SQLite file: SQLite only.
   const sqlite = findSqliteHandle(db);
   const checkpointer = sqlite ? new WalCheckpointer(config.databaseFile, sqlite, log) : undefined;
   const compactor = sqlite ? new LogCompactor(config.databaseFile, log) : undefined;
   const services = createServices(config, db, log, DEFAULT_WEB_ROOT, { compactor });
   await new SessionRepository(db).deleteExpired(new Date().toISOString());
 
-  if (config.seed && (await services.users.countUsers()) === 0) {
+  // Instances starting together on one empty PostgreSQL database seed it once: the first holds the
+  // lock while it seeds, the others then find its users.
+  const seedIfEmpty = async () => {
+    if ((await services.users.countUsers()) > 0) return;
     const seeded = await seedDemo(services.admin, { fixedPassword: config.demo, now: new Date() });
     await seedDemoGovernance(services, seeded.planId, seeded.horizonStart, new Date());
     if (config.demo) {
@@ -60,7 +74,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         `\nDemo workspace created with one user per role. Their e-mails and one-time passwords are in\n  ${file}\n(readable only by you). Reset one with: pnpm accord reset-password <email>\n`,
       );
     }
-  }
+  };
+  if (config.seed) await withSessionLock(db, dialectOf(db), AdvisoryLock.seed, seedIfEmpty);
 
   const app = createApp(services);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -80,7 +95,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${port}`;
-  log.info({ port, host: config.host, url, dataDir: config.dataDir }, 'listening');
+  const store = config.databaseUrl ? `postgres ${redactUrl(config.databaseUrl)}` : `sqlite ${config.databaseFile}`;
+  log.info({ port, host: config.host, url, dataDir: config.dataDir, store }, 'listening');
   // Baseline runs that the last stop (or a crash) cut short start again from the stored plan.
   services.baseline.resumeInterrupted().catch((e: unknown) => log.error({ err: e }, 'resuming interrupted baseline jobs failed'));
 

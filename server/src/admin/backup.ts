@@ -6,6 +6,22 @@ import { HttpError } from '../errors.ts';
 import { runningServerPid } from '../db/data-dir-lock.ts';
 
 /**
+ * Backup and restore of the SQLite file. On PostgreSQL the database's own tools do it, online and
+ * consistently, for the whole database: the sentence says which.
+ */
+export function postgresBackupRefusal(command: 'backup' | 'restore'): HttpError {
+  const how =
+    command === 'backup'
+      ? 'take backups with pg_dump (for example: pg_dump --format=custom --file=accord.dump "$DATABASE_URL"), which is consistent while the servers run'
+      : 'restore a pg_dump backup with pg_restore (for example: pg_restore --clean --if-exists --dbname="$DATABASE_URL" accord.dump) after stopping every Accord server';
+  return new HttpError(
+    400,
+    ErrorCode.badRequest,
+    `${command} works on the SQLite file only; the store is PostgreSQL (DATABASE_URL): ${how}.`,
+  );
+}
+
+/**
  * Copies the live database to `target` with SQLite's online backup API: consistent even while
  * the server writes, without stopping it. Refuses to overwrite an existing file.
  */

@@ -1,16 +1,28 @@
 import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
+import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
 import * as scenarios from './migrations/0004-scenarios.ts';
 import * as baselineRuns from './migrations/0005-baseline-runs.ts';
 import type { Database } from './schema.ts';
-import { ConfigError } from '../config.ts';
+import type { SqlDialect } from './dialect.ts';
+import { ConfigError, redactUrl, type Config } from '../config.ts';
 
 export type Db = Kysely<Database>;
+export type { SqlDialect } from './dialect.ts';
+
+const dialects = new WeakMap<Db, SqlDialect>();
+
+/** Which database `db` (opened by this module) runs on. */
+export function dialectOf(db: Db): SqlDialect {
+  const dialect = dialects.get(db);
+  if (!dialect) throw new Error('dialectOf: this Kysely instance was not opened by openDatabase/openPostgres (a transaction?)');
+  return dialect;
+}
 
 // The better-sqlite3 handle behind each Kysely instance opened here, for the one hot path that
 // needs prepared statements (the sync update log); everything else goes through Kysely.
@@ -21,15 +33,42 @@ export function findSqliteHandle(db: Db): SQLite.Database | undefined {
   return sqliteHandles.get(db);
 }
 
+/**
+ * A migration. `dialect` says which database it runs on: PostgreSQL gets its own column types
+ * and triggers, while what runs on SQLite stays exactly what shipped (migrations are frozen).
+ */
+export interface AccordMigration {
+  up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void>;
+  down?(db: Kysely<unknown>, dialect: SqlDialect): Promise<void>;
+}
+
 // Migrations are listed here rather than read from a folder, so they work the same from source,
 // from a bundle and in tests. Names sort in the order they must run.
-const MIGRATIONS: Record<string, Migration> = {
+const MIGRATIONS: Record<string, AccordMigration> = {
   '0001-initial': initial,
   '0002-history-and-tokens': historyAndTokens,
   '0003-governance': governance,
   '0004-scenarios': scenarios,
   '0005-baseline-runs': baselineRuns,
 };
+
+/** The migrations as Kysely runs them, each told which database it runs on. */
+export function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(MIGRATIONS).map(([name, m]) => [
+      name,
+      { up: (db: Kysely<unknown>) => m.up(db, dialect), down: m.down && ((db: Kysely<unknown>) => m.down!(db, dialect)) },
+    ]),
+  );
+}
+
+/** Opens the store the configuration names: PostgreSQL when DATABASE_URL is set, otherwise the SQLite file. */
+export async function openStore(
+  config: Pick<Config, 'databaseFile' | 'databaseUrl'>,
+  options: { onPoolError?: (e: Error) => void } = {},
+): Promise<Db> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openDatabase(config.databaseFile);
+}
 
 /**
  * Opens (creating if needed) the SQLite database in WAL mode. `:memory:` gives a private
@@ -50,12 +89,72 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   sqliteHandles.set(db, sqlite);
+  dialects.set(db, 'sqlite');
+  return db;
+}
+
+// PostgreSQL's type ids (pg_type.oid) whose text pg would hand over as strings.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * int8 (bigint ids, count(*), max(id)) and numeric as JS numbers, like SQLite gives them: the
+ * repositories compare and add them as numbers. An int8 beyond 2^53 cannot be one; it throws
+ * rather than round (no id or count of Accord's gets near it).
+ */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8_OID)
+      return (text: string) => {
+        const n = Number(text);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} is beyond JavaScript's safe integers`);
+        return n;
+      };
+    if (oid === NUMERIC_OID) return (text: string) => Number(text);
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** How long a statement waits for a row or table lock before failing (like SQLite's busy timeout). */
+const PG_LOCK_TIMEOUT_MS = 5000;
+
+/**
+ * Connects to PostgreSQL (DATABASE_URL) through a pool of node-postgres connections and checks
+ * that the database answers; a bad address, a refused login or a missing database is a
+ * ConfigError naming the URL without its password. `onPoolError` hears errors of idle pooled
+ * connections (PostgreSQL restarted, a connection killed): the pool replaces them, so they are
+ * only reported.
+ */
+export async function openPostgres(url: string, options: { onPoolError?: (e: Error) => void; max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    types: pgTypes,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 10_000,
+    // A write that waits longer for a lock fails, so the update is refused (4503, resent by the
+    // client) instead of the room waiting for ever behind someone's long transaction.
+    lock_timeout: PG_LOCK_TIMEOUT_MS,
+    application_name: 'accord',
+  });
+  pool.on('error', (e: Error) => options.onPoolError?.(e));
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (e: unknown) {
+    await pool.end().catch(() => undefined);
+    const reason = e instanceof Error ? e.message || (e as NodeJS.ErrnoException).code || e.name : String(e);
+    throw new ConfigError(
+      `Cannot connect to the PostgreSQL database ${redactUrl(url)} (${reason.replace(/\.$/, '')}); check DATABASE_URL and that PostgreSQL is running.`,
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  dialects.set(db, 'postgres');
   return db;
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(dialectOf(db)) } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

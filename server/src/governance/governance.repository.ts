@@ -1,12 +1,15 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import { AdvisoryLock, lockForTransaction } from '../db/advisory-locks.ts';
+import { dialectOf, type Db, type SqlDialect } from '../db/database.ts';
 import type { Decision, Snapshot } from '../db/schema.ts';
 
 /** Queries on decisions, snapshots, cycle stages and the comment index. */
 export class GovernanceRepository {
   readonly #db: Db;
+  readonly #dialect: SqlDialect;
   constructor(db: Db) {
     this.#db = db;
+    this.#dialect = dialectOf(db);
   }
 
   // Decisions
@@ -73,10 +76,13 @@ export class GovernanceRepository {
 
   /**
    * Appends a snapshot to the hash chain in one transaction: `build` receives the previous link
-   * (index and hash) and returns the row to insert.
+   * (index and hash) and returns the row to insert. On PostgreSQL the transaction first takes the
+   * chain's advisory lock, so instances sharing the database append one at a time and the chain
+   * stays one line (without it, two locks at once would read the same last link).
    */
   async appendSnapshot(build: (previous: { index: number; hash: string | null }) => Snapshot): Promise<Snapshot> {
     return this.#db.transaction().execute(async (trx) => {
+      await lockForTransaction(trx, this.#dialect, AdvisoryLock.snapshotChain);
       const last = await trx
         .selectFrom('snapshots')
         .select(['chain_index', 'content_hash'])
@@ -212,7 +218,8 @@ export class GovernanceRepository {
         'm.created_at',
         'plans.name as plan_name',
         'author.name as author_name',
-        sql<number>`exists (select 1 from comment_mentions cm where cm.document_id = m.document_id and cm.thread_id = m.thread_id and cm.message_id = m.message_id and cm.user_id = ${userId})`.as(
+        // 1 or 0 on both databases (a bare exists() is a boolean on PostgreSQL, an integer on SQLite).
+        sql<number>`case when exists (select 1 from comment_mentions cm where cm.document_id = m.document_id and cm.thread_id = m.thread_id and cm.message_id = m.message_id and cm.user_id = ${userId}) then 1 else 0 end`.as(
           'mentioned',
         ),
       ])

