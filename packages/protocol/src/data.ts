@@ -63,6 +63,26 @@ export interface ImportErrorBody {
 export const BASELINE_STATES = ['idle', 'running', 'done', 'failed'] as const;
 export type BaselineState = (typeof BASELINE_STATES)[number];
 
+/** Body of POST /api/plans/:planId/baseline (optional): the season length, `auto` by default. */
+export const BaselineRunRequest = z
+  .object({
+    /** `auto`: from the plan's bucket size (12 for months, 52 for weeks), then checked on each product's data. */
+    seasonLength: z
+      .union([z.literal('auto'), z.number().int('seasonLength must be a whole number').min(1).max(104)], {
+        error: 'seasonLength must be auto or a whole number of buckets from 1 to 104',
+      })
+      .default('auto'),
+  })
+  .strict();
+export type BaselineRunRequest = z.infer<typeof BaselineRunRequest>;
+
+/** What started a baseline run, or a restore of the statistical layer. */
+export type BaselineTrigger =
+  | { type: 'import'; at: string; userId: string | null; userName: string | null }
+  | { type: 'request'; at: string; userId: string | null; userName: string | null }
+  | { type: 'restart'; at: string }
+  | { type: 'restore'; at: string; userId: string; userName: string | null; restoredChangeId: string };
+
 /** GET /api/plans/:planId/baseline (and the answer of POST, which starts the job). */
 export interface BaselineStatus {
   state: BaselineState;
@@ -75,11 +95,41 @@ export interface BaselineStatus {
   products: number;
   changedCells: number;
   error?: string;
+  /** What started the run (absent on runs stored before it was recorded). */
+  trigger?: BaselineTrigger;
+  /** The season length the run used, and whether it was `auto`. */
+  seasonLength?: number;
+  seasonLengthAuto?: boolean;
+  /** The change record the run left (null: it changed nothing). */
+  changeId?: string | null;
+}
+
+/** The shape of a product's statistical forecast over the horizon, as a planner sees it. */
+export const FORECAST_SHAPES = ['seasonal', 'trend', 'flat'] as const;
+export type ForecastShape = (typeof FORECAST_SHAPES)[number];
+
+/** Where a product's seasonal profile came from. */
+export interface BaselineSeasonFit {
+  seasonLength: number;
+  /** `own` history, a `pooled` profile (of its family or the plan), or `none`. */
+  source: 'own' | 'pooled' | 'none';
+  /** Why (a reason of @accord/forecast's SeasonChoice, e.g. `pooled`, `not-seasonal`, `intermittent`). */
+  reason: string;
+  /** Share of the product's own estimate in the profile (0..1); the rest is the family's (or flat). */
+  ownWeight: number | null;
+  /** Multiplicative index per calendar position (months: index 0 is January), or null. */
+  indices: number[] | null;
+  /** The pooled profile offered to it: of its family, or of the whole plan. */
+  pooled: { from: 'family' | 'plan'; familyId: string | null; name: string; members: number; fStatistic: number; pValue: number } | null;
+  /** Mean absolute error of its last season forecast with its own and with the pooled profile, when compared. */
+  holdOut: { periods: number; ownMae: number; pooledMae: number } | null;
 }
 
 /** GET /api/plans/:planId/baseline/products/:productId: how the product's baseline was fitted. */
 export interface BaselineProductFit {
   productId: string;
+  /** Absent on fits stored before names were recorded. */
+  productName?: string;
   method: string;
   label: string;
   demandClass: string;
@@ -89,8 +139,69 @@ export interface BaselineProductFit {
   firstBucket: string;
   forecast: { bucket: string; value: number }[];
   inSampleError: { mae: number | null; rmse: number | null };
-  holdOutError: { horizon: number; mae: number | null; rmse: number | null; smape: number | null; mase: number | null } | null;
+  holdOutError: {
+    horizon: number;
+    mae: number | null;
+    rmse: number | null;
+    smape: number | null;
+    mase: number | null;
+    wmape?: number | null;
+  } | null;
   computedAt: string;
+  /** The fit in a planner's words: "Seasonal profile from the Sparkling Water family; trend +3 % a year, damped; …". */
+  note?: string;
+  season?: BaselineSeasonFit;
+  /** Change of the forecast without its season over its first year, relative to its level (0.03 = +3 % a year), and whether it flattens. */
+  trend?: { perYear: number; flattening: boolean };
+  shape?: ForecastShape;
+}
+
+/** One statistical cell a baseline change wrote: its value before and after (null: no value). */
+export interface BaselineCellChange {
+  productId: string;
+  bucket: string;
+  previous: number | null;
+  value: number | null;
+}
+
+/** A product whose forecast changed shape (seasonal → flat is the one to look at). */
+export interface BaselineShapeChange {
+  productId: string;
+  productName: string;
+  from: ForecastShape | null;
+  to: ForecastShape | null;
+}
+
+/** A change a baseline run or a restore made to a plan's statistical layer (GET …/baseline/changes). */
+export interface BaselineChangeRecord {
+  id: string;
+  kind: 'run' | 'restore';
+  trigger: BaselineTrigger;
+  startedAt: string;
+  finishedAt: string;
+  /** The season length a run used (null for a restore). */
+  seasonLength: number | null;
+  changedCells: number;
+  changedProducts: number;
+  /** The ten biggest cell changes by size. */
+  biggestChanges: (BaselineCellChange & { productName: string })[];
+  /** Products whose forecast changed shape, the ones that lost their season first. */
+  shapeChanges: BaselineShapeChange[];
+  /** Set once a restore put the values from before this change back. */
+  restored: { at: string; userId: string; userName: string | null; changeId: string } | null;
+  /** Whether the caller may restore the values from before it now, and if not why. */
+  restorable: boolean;
+  restoreRefusal: string | null;
+}
+
+/** GET /api/plans/:planId/baseline/changes: the plan's last baseline changes, newest first. */
+export interface BaselineChangeList {
+  changes: BaselineChangeRecord[];
+}
+
+/** GET /api/plans/:planId/baseline/changes/:changeId: a change with every cell, to compare. */
+export interface BaselineChangeDetail extends BaselineChangeRecord {
+  cells: BaselineCellChange[];
 }
 
 /** Query of GET /api/plans/:planId/kpis. */

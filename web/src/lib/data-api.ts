@@ -1,5 +1,8 @@
 import { ACTION_ROLES, actionRolesText, importAction, mayAct } from '@accord/protocol';
 import type {
+  BaselineChangeDetail,
+  BaselineChangeList,
+  BaselineChangeRecord,
   BaselineProductFit,
   BaselineStatus,
   CycleResponse,
@@ -135,9 +138,24 @@ export function getBaseline(planId: string): Promise<BaselineStatus> {
   return api<BaselineStatus>('GET', `${plan(planId)}/baseline`);
 }
 
-/** Starts (or queues) a baseline run. */
-export function startBaseline(planId: string): Promise<BaselineStatus> {
-  return api<BaselineStatus>('POST', `${plan(planId)}/baseline`);
+/** Starts (or queues) a baseline run; the season length is `auto` (from the plan's buckets) unless given. */
+export function startBaseline(planId: string, seasonLength: number | 'auto' = 'auto'): Promise<BaselineStatus> {
+  return api<BaselineStatus>('POST', `${plan(planId)}/baseline`, { seasonLength });
+}
+
+/** The plan's last changes to its statistical layer (runs and restores), newest first. */
+export function getBaselineChanges(planId: string): Promise<BaselineChangeList> {
+  return api<BaselineChangeList>('GET', `${plan(planId)}/baseline/changes`);
+}
+
+/** One change with every cell it wrote, before and after. */
+export function getBaselineChange(planId: string, changeId: string): Promise<BaselineChangeDetail> {
+  return api<BaselineChangeDetail>('GET', `${plan(planId)}/baseline/changes/${encodeURIComponent(changeId)}`);
+}
+
+/** Puts the values from before a change back (the latest change only; operations, leaders, admins). */
+export function restoreBaselineChange(planId: string, changeId: string): Promise<BaselineChangeRecord> {
+  return api<BaselineChangeRecord>('POST', `${plan(planId)}/baseline/changes/${encodeURIComponent(changeId)}/restore`);
 }
 
 /** How one product's baseline was fitted in the last run (404 before any run). */
