@@ -1,6 +1,6 @@
 import { addBuckets, bucketSizeOf, type Bucket } from './buckets.ts';
 import type { CellChange } from './plan-calculator.ts';
-import { HOLD_ROOT_OF, type HoldableRoot, type ValueRoot } from './plan-data.ts';
+import { HOLD_ROOT_OF, type HoldableRoot, type HoldRoot, type ValueRoot } from './plan-data.ts';
 import { resolveDemand } from './projection.ts';
 import {
   scaleToAverage,
@@ -126,6 +126,8 @@ export interface SpreadSource {
   decimalsOf?: (rowId: string) => number;
   /** The active products of a family: last year's revenue is the budget's third basis. */
   membersOf?: (familyId: string) => readonly string[];
+  /** Whether a hold root holds anything; without it, every cell is looked up (a plan without holds skips that). */
+  hasHolds?: (root: HoldRoot) => boolean;
 }
 
 /** A spread worked out: the cell writes (only cells that change), and what it did. */
@@ -155,32 +157,57 @@ export function planSpread(source: SpreadSource, scope: SpreadScope, total: numb
   const { read } = source;
   const { root, rowIds, buckets } = scope;
   const amount = root === 'budget' || root === 'capacity';
+  const holds = HOLD_ROOT_OF[root];
+  const checkHolds = source.hasHolds?.(holds) ?? true;
+  const lastYear = buckets.map(lastYearOf);
   const cells: SpreadCell[] = [];
   const keys: string[] = [];
+  const rows: number[] = [];
   let before = 0;
   let held = 0;
-  const lastYearRevenue = (familyId: string, bucket: Bucket) => {
-    let revenue = 0;
-    const previous = lastYearOf(bucket);
-    for (const productId of source.membersOf?.(familyId) ?? []) {
-      revenue += (read('actuals', `${productId}|${previous}`) ?? 0) * rateValue(read, 'prices', productId, previous);
-    }
-    return revenue;
-  };
-  for (const rowId of rowIds) {
+  let positive = false;
+  let negative = false;
+  rowIds.forEach((rowId, r) => {
     const decimals = amount ? AMOUNT_DECIMALS : (source.decimalsOf?.(rowId) ?? 0);
-    for (const bucket of buckets) {
-      const key = `${rowId}|${bucket}`;
-      const current = layerValue(read, root, rowId, bucket);
-      const isHeldCell = isHeld(read, root, rowId, bucket);
-      let lastYear: number | undefined;
-      if (root === 'budget') lastYear = lastYearRevenue(rowId, bucket);
-      else if (root === 'production') lastYear = read('actualProduction', `${rowId}|${lastYearOf(bucket)}`);
-      else if (root !== 'capacity') lastYear = read('actuals', `${rowId}|${lastYearOf(bucket)}`);
-      cells.push({ current, overridden: overriddenValue(read, root, key), lastYear, held: isHeldCell, decimals });
+    const rowHeld = checkHolds && read(holds, rowId) !== undefined;
+    for (let b = 0; b < buckets.length; b++) {
+      const key = `${rowId}|${buckets[b]}`;
+      const stored = read(root, key);
+      const current = stored ?? (root === 'sales' || root === 'consensus' ? overriddenValue(read, root, key) : 0);
+      const isHeldCell = rowHeld || (checkHolds && read(holds, key) !== undefined);
+      cells.push({ current, held: isHeldCell, decimals });
       keys.push(key);
+      rows.push(r * buckets.length + b);
       before += current;
       if (isHeldCell) held++;
+      else if (current > 0) positive = true;
+      else if (current < 0) negative = true;
+    }
+  });
+  // The other bases are worked out only when the values in effect cannot decide (all zero, or mixed signs).
+  if (positive === negative) {
+    let usable = false;
+    cells.forEach((cell, i) => {
+      if (cell.held) return;
+      cell.overridden = overriddenValue(read, root, keys[i]!);
+      if (cell.overridden !== 0) usable = true;
+    });
+    if (!usable) {
+      const lastYearRevenue = (familyId: string, bucket: Bucket) => {
+        let revenue = 0;
+        for (const productId of source.membersOf?.(familyId) ?? []) {
+          revenue += (read('actuals', `${productId}|${bucket}`) ?? 0) * rateValue(read, 'prices', productId, bucket);
+        }
+        return revenue;
+      };
+      cells.forEach((cell, i) => {
+        if (cell.held) return;
+        const rowId = rowIds[Math.floor(rows[i]! / buckets.length)]!;
+        const previous = lastYear[rows[i]! % buckets.length]!;
+        if (root === 'budget') cell.lastYear = lastYearRevenue(rowId, previous);
+        else if (root === 'production') cell.lastYear = read('actualProduction', `${rowId}|${previous}`);
+        else if (root !== 'capacity') cell.lastYear = read('actuals', `${rowId}|${previous}`);
+      });
     }
   }
   const outcome = spreadTotal(cells, total, { allowNegative: root === 'marketing', round: options.round });
