@@ -18,6 +18,8 @@ export const CloseCode = {
   messageTooLarge: 4413,
   /** Storing an update failed; it was not applied or broadcast. Reconnect to resend it. */
   storageFailed: 4503,
+  /** The socket did not read what the server sent (too much queued for it); reconnect when it can. */
+  slowReader: 4508,
   /** Too many messages per second from one socket (mirrors HTTP 429); reconnect after a pause. */
   rateLimited: 4529,
 } as const;

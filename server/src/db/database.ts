@@ -8,6 +8,7 @@ import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
 import * as scenarios from './migrations/0004-scenarios.ts';
 import * as baselineRuns from './migrations/0005-baseline-runs.ts';
+import * as sequencesAndChanges from './migrations/0020-sequences-and-changes.ts';
 import type { Database } from './schema.ts';
 import type { SqlDialect } from './dialect.ts';
 import { ConfigError, redactUrl, type Config } from '../config.ts';
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, AccordMigration> = {
   '0003-governance': governance,
   '0004-scenarios': scenarios,
   '0005-baseline-runs': baselineRuns,
+  '0020-sequences-and-changes': sequencesAndChanges,
 };
 
 /** The migrations as Kysely runs them, each told which database it runs on. */

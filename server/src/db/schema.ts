@@ -49,12 +49,40 @@ export interface DocumentStateTable {
   document_id: string;
   state: Uint8Array;
   updated_at: string;
+  /** The state includes every update of the document up to this sequence number. */
+  through_seq: ColumnType<number, number | undefined, number>;
+}
+
+/** The last sequence number given to an update of each document. */
+export interface DocumentHeadTable {
+  document_id: string;
+  seq: number;
+}
+
+/** One accepted change of a document: who, when, how, in planner words; its cells share `seq` in cell_history. */
+export interface DocumentChangeTable {
+  document_id: string;
+  seq: number;
+  user_id: string | null;
+  created_at: string;
+  kind: string;
+  summary: string;
+  cells: number;
+}
+
+/** The user each Yjs client id of a document belongs to (ids written by the server have none). */
+export interface DocumentClientTable {
+  document_id: string;
+  client_id: number;
+  user_id: string;
 }
 
 /** Accepted updates not yet folded into the document's state, in the order they were accepted. */
 export interface DocumentUpdateTable {
   id: Generated<number>;
   document_id: string;
+  /** Per-document, gap-free: 1, 2, 3… in the order the updates were accepted. */
+  seq: number;
   data: Uint8Array;
   user_id: string | null;
   created_at: string;
@@ -80,6 +108,8 @@ export interface CellHistoryTable {
   new_value: number | null;
   user_id: string | null;
   created_at: string;
+  /** The change (document_changes) this cell belongs to; null for history recorded before changes were. */
+  seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** A personal API token; the secret half is stored only as a SHA-256. */
@@ -211,6 +241,9 @@ export interface Database {
   plans: PlanTable;
   document_states: DocumentStateTable;
   document_updates: DocumentUpdateTable;
+  document_heads: DocumentHeadTable;
+  document_changes: DocumentChangeTable;
+  document_clients: DocumentClientTable;
   audit_log: AuditLogTable;
   cell_history: CellHistoryTable;
   api_tokens: ApiTokenTable;

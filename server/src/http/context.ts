@@ -29,7 +29,17 @@ export async function parseBody<T>(
     ): { success: true; data: T } | { success: false; error: { issues: { message: string; path: PropertyKey[] }[] } };
   },
 ): Promise<T> {
-  const body: unknown = await c.req.json().catch(() => undefined);
+  const text = await c.req.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(
+      400,
+      ErrorCode.badRequest,
+      text.trim() === '' ? 'Send a JSON body.' : 'The request body is not valid JSON; send a JSON object.',
+    );
+  }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -68,7 +68,17 @@ export function dataRoutes(services: DataServices): Hono<AppEnv> {
       const contentType = c.req.header('content-type') ?? '';
       let file: { bytes: Uint8Array; contentType: string };
       if (contentType.toLowerCase().startsWith('multipart/form-data')) {
-        const form = await c.req.parseBody();
+        let form: Awaited<ReturnType<typeof c.req.parseBody>>;
+        try {
+          form = await c.req.parseBody();
+        } catch {
+          // A truncated or malformed body (no closing boundary, broken headers) is the sender's mistake.
+          throw new HttpError(
+            400,
+            ErrorCode.badRequest,
+            'The upload is not a complete multipart form; send the file in a field named "file" (e.g. curl -F file=@actuals.csv).',
+          );
+        }
         const part = form['file'];
         if (!(part instanceof File)) throw new HttpError(400, ErrorCode.badRequest, 'Send the file in a multipart field named "file".');
         file = {

@@ -77,7 +77,7 @@ export function planRoutes(services: Services): Hono<AppEnv> {
     const documentId = c.req.param('documentId');
     await plans.getDocumentAccess(user.id, documentId);
     const room = await documents.open(documentId);
-    return c.body(room.encodedStateV2() as Uint8Array<ArrayBuffer>, 200, {
+    return c.body((await room.encodedStateV2()) as Uint8Array<ArrayBuffer>, 200, {
       'content-type': 'application/octet-stream',
       'cache-control': 'no-store',
     });

@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 export interface CompactionRequest {
   requestId: number;
   documentId: string;
-  throughUpdateId: number;
+  throughSeq: number;
 }
 
 export type CompactionReply =
@@ -24,7 +24,7 @@ const db = new SQLite(file, { readonly: true });
 
 const selectState = db.prepare<[string], { state: Uint8Array }>('select state from document_states where document_id = ?');
 const selectUpdates = db.prepare<[string, number], { data: Uint8Array }>(
-  'select data from document_updates where document_id = ? and id <= ? order by id',
+  'select data from document_updates where document_id = ? and seq <= ? order by seq',
 );
 
 // One snapshot for the state and the updates it is combined with.
@@ -33,8 +33,8 @@ const read = db.transaction((documentId: string, through: number) => ({
   updates: selectUpdates.all(documentId, through).map((row) => row.data),
 }));
 
-function encode({ requestId, documentId, throughUpdateId }: CompactionRequest): CompactionReply {
-  const { state, updates } = read(documentId, throughUpdateId);
+function encode({ requestId, documentId, throughSeq }: CompactionRequest): CompactionReply {
+  const { state, updates } = read(documentId, throughSeq);
   if (updates.length === 0) return { requestId, type: 'empty' };
   const doc = new Y.Doc();
   try {

@@ -1,9 +1,12 @@
 import type { Logger } from '../logger.ts';
-import type { DocumentRepository } from './document.repository.ts';
+import type { DocumentStore } from './document-store.ts';
+import type { Fanout } from './fanout.ts';
 import { PlanRoom } from './plan-room.ts';
 
 export interface DocumentRegistryOptions {
-  documents: DocumentRepository;
+  documents: DocumentStore;
+  /** Other instances holding the same documents (none: a single server). */
+  fanout?: Fanout;
   log: Logger;
   /** How long a document nobody has open stays in memory after it was last asked for. */
   idleUnloadMs: number;
@@ -40,7 +43,7 @@ export class DocumentRegistry {
       // later compact over what that room stored: wait for it.
       const unloaded = this.#unloading.get(documentId) ?? Promise.resolve();
       room = unloaded
-        .then(() => PlanRoom.load(documentId, this.#options.documents, this.#options.log))
+        .then(() => PlanRoom.load(documentId, this.#options.documents, this.#options.log, { fanout: this.#options.fanout }))
         .then((loaded) => {
           loaded.onCommentsChanged = (r) => this.onCommentsChanged?.(r);
           return loaded;

@@ -8,6 +8,7 @@ import { testDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
 import { LogCompactor } from './log-compactor.ts';
+import { appendForTest } from './test-registry.ts';
 
 const log = createLogger('silent');
 
@@ -33,14 +34,14 @@ describe('LogCompactor', () => {
       for (let i = 0; i < n; i++) {
         const before = Y.encodeStateVector(doc);
         doc.getMap('sales').set(`p${i % 40}|2031-01`, last + i);
-        last = await store.append('d1', Y.encodeStateAsUpdate(doc, before), null, new Date().toISOString());
+        last = await appendForTest(store, 'd1', Y.encodeStateAsUpdate(doc, before), last);
       }
       return last;
     };
     return { store, doc, append };
   }
 
-  it('folds the stored updates up to an id into the state in a worker, keeping the later ones', async () => {
+  it('folds the stored updates up to a sequence number into the state in a worker, keeping the later ones', async () => {
     const { store, doc, append } = await setUp();
     const through = await append(300);
     const later = await append(20);
@@ -49,7 +50,9 @@ describe('LogCompactor', () => {
     expect(await done).toBe(true);
     const stored = await store.load('d1');
     expect(stored.state).toBeDefined();
-    expect(stored.updates.map((u) => u.id)).toEqual(Array.from({ length: 20 }, (_, i) => later - 19 + i));
+    expect(stored.updates.map((u) => u.seq)).toEqual(Array.from({ length: 20 }, (_, i) => later - 19 + i));
+    expect(stored.stateSeq).toBe(through);
+    expect(stored.seq).toBe(later);
     // State plus the remaining log is exactly the document.
     const reloaded = new Y.Doc();
     Y.applyUpdate(reloaded, stored.state!);
@@ -82,7 +85,7 @@ describe('LogCompactor', () => {
       .execute(async (trx) => {
         await trx
           .insertInto('document_updates')
-          .values({ document_id: 'd2', data: new Uint8Array([0, 0]), user_id: null, created_at: '' })
+          .values({ document_id: 'd2', seq: 1, data: new Uint8Array([0, 0]), user_id: null, created_at: '' })
           .execute();
         await gate;
         throw new Error('rolled back');

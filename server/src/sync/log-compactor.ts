@@ -51,14 +51,14 @@ export class LogCompactor {
   }
 
   /**
-   * The stored state of `documentId` with its updates up to `throughUpdateId` folded in, encoded,
-   * and how many updates that folded; null when there are none up to that id.
+   * The stored state of `documentId` with its updates up to `throughSeq` folded in, encoded, and
+   * how many updates that folded; null when there are none up to that sequence number.
    */
-  encode(documentId: string, throughUpdateId: number): Promise<Encoded | null> {
+  encode(documentId: string, throughSeq: number): Promise<Encoded | null> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#stopped) return Promise.reject(new Error('compaction worker stopped'));
     const requestId = this.#nextId++;
-    const request: CompactionRequest = { requestId, documentId, throughUpdateId };
+    const request: CompactionRequest = { requestId, documentId, throughSeq };
     const done = new Promise<Encoded | null>((resolve, reject) => {
       this.#pending.set(requestId, { resolve, reject });
       // Kept alive while it has work, so a shutdown waiting for it is not cut short.

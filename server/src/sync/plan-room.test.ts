@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,31 +5,28 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { pino } from 'pino';
-import type { WebSocket } from 'ws';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
-import { PlanRoom, TokenBucket, type Connection } from './plan-room.ts';
-import { HEARTBEAT, decodeClientMessage, encodeAwareness, encodeUpdate } from './protocol.ts';
+import { HOLD, MAX_BUFFERED_BYTES, PlanRoom, TokenBucket, type Connection, type Peer } from './plan-room.ts';
+import { HEARTBEAT, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeUpdate } from './protocol.ts';
+import { CHANGE_NOTE_MESSAGE, CloseCode, type ChangeNote } from '@accord/protocol';
+import * as encoding from 'lib0/encoding';
 
-/** A socket stand-in: records what the room sends and lets the test deliver frames. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readyState = 1;
+/** A socket stand-in: records what the room sends; the test delivers frames through the room. */
+class FakePeer implements Peer {
   readonly sent: Uint8Array[] = [];
   readonly closes: number[] = [];
-  send(data: Uint8Array, callback: (err?: Error) => void): void {
+  open = true;
+  bufferedAmount = 0;
+  send(data: Uint8Array): void {
     this.sent.push(data);
-    callback();
   }
   close(code: number): void {
     this.closes.push(code);
-    this.readyState = 3;
-  }
-  deliver(frame: Uint8Array): void {
-    this.emit('message', Buffer.from(frame), true);
+    this.open = false;
   }
   /** The document updates among what was sent (sync step 2 and update messages). */
   updates(): Uint8Array[] {
@@ -39,6 +35,13 @@ class FakeSocket extends EventEmitter {
 }
 
 const log = createLogger('silent');
+
+function changeNote(note: ChangeNote): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, CHANGE_NOTE_MESSAGE);
+  encoding.writeVarString(encoder, JSON.stringify(note));
+  return encoding.toUint8Array(encoder);
+}
 
 describe('PlanRoom', () => {
   let db: Db;
@@ -53,11 +56,12 @@ describe('PlanRoom', () => {
     room: PlanRoom,
     role: Connection['role'] = 'sales',
     connLog: Connection['log'] = log,
-  ): { socket: FakeSocket; client: Y.Doc } {
-    const socket = new FakeSocket();
+    userId = 'u1',
+  ): { socket: FakePeer & { deliver(frame: Uint8Array): void; conn: Connection }; client: Y.Doc } {
+    const peer = new FakePeer();
     const conn: Connection = {
-      ws: socket as unknown as WebSocket,
-      userId: 'u1',
+      peer,
+      userId,
       role,
       credential: { type: 'session', id: 's1' },
       log: connLog,
@@ -68,6 +72,7 @@ describe('PlanRoom', () => {
     room.connect(conn);
     const client = new Y.Doc();
     Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
+    const socket = Object.assign(peer, { conn, deliver: (frame: Uint8Array) => room.receive(conn, frame, true) });
     return { socket, client };
   }
 
@@ -81,27 +86,28 @@ describe('PlanRoom', () => {
   it('makes a server change live, stored and broadcast, then judges client edits that build on it', async () => {
     const room = await PlanRoom.load('doc-1', store, log);
     const { socket, client } = connect(room);
-    const previousLive = room.doc;
-    await room.applyServerChange((doc) => {
-      for (let i = 0; i < 50; i++) doc.getMap('sales').set(`p${i}|2031-01`, i);
-    });
-    // The changed copy went live; the sockets got the very bytes that were stored.
-    expect(room.doc).not.toBe(previousLive);
+    await room.applyServerChange(
+      (doc) => {
+        for (let i = 0; i < 50; i++) doc.getMap('sales').set(`p${i}|2031-01`, i);
+      },
+      { kind: 'import', summary: 'Actuals import: 50 cells' },
+    );
+    // The change is live; the sockets got the very bytes that were stored, as change 1.
     expect(room.doc.getMap('sales').get('p7|2031-01')).toBe(7);
+    expect(room.seq).toBe(1);
     const broadcast = socket.updates();
     expect(broadcast).toHaveLength(1);
     const stored = await store.load('doc-1');
     expect(stored.updates.map((u) => [...u.data])).toEqual([[...broadcast[0]!]]);
 
-    // The client overwrites a cell the server just wrote: its item's origin is the server's item,
-    // so the guard's copy (the old live document) must have caught up to accept it.
+    // The client overwrites a cell the server just wrote: its item's origin is the server's item.
     Y.applyUpdate(client, broadcast[0]!);
     socket.deliver(encodeUpdate(clientEdit(client, 'sales', 'p7|2031-01', 700)));
     await room.flush();
     expect(socket.closes).toEqual([]);
     expect(room.doc.getMap('sales').get('p7|2031-01')).toBe(700);
 
-    // A second server change, made on the caught-up copy, keeps both edits.
+    // A second server change keeps both edits.
     await room.applyServerChange((doc) => doc.getMap('sales').set('p8|2031-01', 800));
     await room.flush();
     expect(room.doc.getMap('sales').toJSON()).toMatchObject({ 'p7|2031-01': 700, 'p8|2031-01': 800, 'p9|2031-01': 9 });
@@ -110,11 +116,21 @@ describe('PlanRoom', () => {
     const reloaded = await PlanRoom.load('doc-1', store, log);
     expect(reloaded.doc.getMap('sales').toJSON()).toEqual(room.doc.getMap('sales').toJSON());
     expect(Y.encodeStateVector(reloaded.doc)).toEqual(Y.encodeStateVector(room.doc));
+    expect(reloaded.seq).toBe(3);
+    // Each change is one record with its cells, in order.
+    const changes = await db.selectFrom('document_changes').selectAll().where('document_id', '=', 'doc-1').orderBy('seq').execute();
+    expect(changes.map((c) => [c.seq, c.kind, c.summary, c.cells, c.user_id])).toEqual([
+      [1, 'import', 'Actuals import: 50 cells', 50, null],
+      [2, 'edited', '', 1, 'u1'],
+      [3, 'edited', '', 1, null],
+    ]);
+    const history = await db.selectFrom('cell_history').selectAll().where('document_id', '=', 'doc-1').where('seq', '=', 2).execute();
+    expect(history.map((h) => [h.cell_key, h.old_value, h.new_value])).toEqual([['p7|2031-01', 7, 700]]);
     room.destroy();
     reloaded.destroy();
   });
 
-  it('leaves the live document untouched when a server change throws halfway', async () => {
+  it('loads the live document again from the store when a server change throws halfway', async () => {
     const room = await PlanRoom.load('doc-2', store, log);
     const { socket } = connect(room);
     await room.applyServerChange((doc) => doc.getMap('sales').set('a|2031-01', 1));
@@ -137,16 +153,16 @@ describe('PlanRoom', () => {
     room.destroy();
   });
 
-  it('keeps presence working after the first live document is replaced and destroyed', async () => {
+  it('keeps presence working after the live document was loaded again', async () => {
     const room = await PlanRoom.load('doc-3', store, log);
     const first = room.doc;
-    await room.applyServerChange((doc) => doc.getMap('sales').set('a|2031-01', 1));
-    await room.flush();
-    // A refused update destroys the guard's copy, which is the first live document by now.
-    const { socket: refused, client } = connect(room);
-    refused.deliver(encodeUpdate(clientEdit(client, 'finance', 'x', 1)));
-    await room.flush();
-    expect(refused.closes).toHaveLength(1);
+    await expect(
+      room.applyServerChange((doc) => {
+        doc.getMap('sales').set('a|2031-01', 1);
+        throw new Error('halfway');
+      }),
+    ).rejects.toThrow('halfway');
+    expect(room.doc).not.toBe(first);
     expect(first.isDestroyed).toBe(true);
     // Presence still flows from one socket to another.
     const { socket: watcher } = connect(room);
@@ -159,59 +175,6 @@ describe('PlanRoom', () => {
     expect(received).toHaveLength(1);
     expect(room.awareness.getStates().get(presence.clientID)).toMatchObject({ cell: 'a|2031-01' });
     presence.destroy();
-    room.destroy();
-  });
-
-  it('prepares the staging copy soon after an editor joins and after a refused update, not for viewers only', async () => {
-    const room = await PlanRoom.load('doc-4', store, log);
-    // A viewer alone: no copy is built (it would only cost memory).
-    connect(room, 'viewer');
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    await room.flush();
-    expect(room.stagingReady).toBe(false);
-    // Someone who may edit joins: the copy is ready before their first edit.
-    const { socket, client } = connect(room);
-    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
-    // A refused update drops the copy (it may hold part of the refused change) and a new one follows.
-    socket.deliver(encodeUpdate(clientEdit(client, 'finance', 'x', 1)));
-    await room.flush();
-    expect(socket.closes).toHaveLength(1);
-    expect(room.stagingReady).toBe(false);
-    const { socket: editor, client: editorDoc } = connect(room);
-    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
-    // The prepared copy judges the next edit like any other.
-    editor.deliver(encodeUpdate(clientEdit(editorDoc, 'sales', 'a|2031-01', 5)));
-    await room.flush();
-    expect(editor.closes).toEqual([]);
-    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(5);
-    room.destroy();
-  });
-
-  it('drops the staging copy a while after the last person who may edit left, and after a server change only viewers see', async () => {
-    const room = await PlanRoom.load('doc-9', store, log, { stagingIdleMs: 300 });
-    connect(room, 'viewer');
-    const { socket } = connect(room, 'sales');
-    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
-    // An editor who leaves and is back within the grace period (a blip, a reload) keeps the copy.
-    socket.emit('close');
-    const { socket: back } = connect(room, 'sales');
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await room.flush();
-    expect(room.stagingReady).toBe(true);
-    back.emit('close');
-    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(false);
-    // An import while only a viewer is in: the change needs a copy, which is not kept afterwards.
-    await room.applyServerChange((doc) => doc.getMap<number>('sales').set('a|2031-01', 3));
-    await room.flush();
-    expect(room.stagingReady).toBe(false);
-    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(3);
-    // An editor joining later gets a copy that holds the change, and their edit is judged on it.
-    const { socket: editor, client } = connect(room, 'sales');
-    await expect.poll(() => room.stagingReady, { timeout: 5_000, interval: 50 }).toBe(true);
-    editor.deliver(encodeUpdate(clientEdit(client, 'sales', 'b|2031-01', 4)));
-    await room.flush();
-    expect(editor.closes).toEqual([]);
-    expect(room.doc.getMap('sales').toJSON()).toEqual({ 'a|2031-01': 3, 'b|2031-01': 4 });
     room.destroy();
   });
 
@@ -268,7 +231,7 @@ describe('PlanRoom', () => {
     const room = await PlanRoom.load('doc-9', store, log);
     const { socket: sender, client } = connect(room);
     const { socket: watcher } = connect(room);
-    const heartbeats = (socket: FakeSocket) => socket.sent.filter((frame) => Buffer.compare(frame, HEARTBEAT) === 0).length;
+    const heartbeats = (socket: FakePeer) => socket.sent.filter((frame) => Buffer.compare(frame, HEARTBEAT) === 0).length;
     const beforeEdit = performance.now();
     // The watcher is sent the edit; the sender is not (no echo), so only the sender is quiet.
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -355,5 +318,125 @@ describe('PlanRoom', () => {
       await fileDb.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('holds an edit that arrives before the offline edit it builds on, and takes both once that arrives', async () => {
+    const room = await PlanRoom.load('doc-11', store, log);
+    const { socket, client } = connect(room);
+    const offline = clientEdit(client, 'sales', 'a|2031-01', 1);
+    const live = clientEdit(client, 'sales', 'a|2031-01', 2); // its item's origin is the offline edit
+    socket.deliver(encodeUpdate(live));
+    await room.flush();
+    expect(socket.closes).toEqual([]);
+    expect(room.doc.getMap('sales').get('a|2031-01')).toBeUndefined();
+    // The sync step 2 carries the offline edit: both are judged, stored and applied, in order.
+    socket.deliver(encodeUpdate(offline));
+    await room.flush();
+    expect(socket.closes).toEqual([]);
+    expect(room.doc.getMap('sales').get('a|2031-01')).toBe(2);
+    expect((await store.load('doc-11')).updates).toHaveLength(2);
+    room.destroy();
+  });
+
+  it('closes a socket whose held edits never get what they depend on (4400), and one holding too many', async () => {
+    const room = await PlanRoom.load('doc-12', store, log);
+    const { socket, client } = connect(room);
+    clientEdit(client, 'sales', 'a|2031-01', 1); // never sent
+    for (let i = 0; i <= HOLD.updates; i++) socket.deliver(encodeUpdate(clientEdit(client, 'sales', `b${i}|2031-01`, i)));
+    await room.flush();
+    expect(socket.closes).toEqual([CloseCode.malformedMessage]);
+    expect((await store.load('doc-12')).updates).toHaveLength(0);
+    room.destroy();
+  });
+
+  it('refuses edits under a client id another user wrote under, also after a reload', async () => {
+    const room = await PlanRoom.load('doc-13', store, log);
+    const { socket: owner, client } = connect(room, 'sales', log, 'u1');
+    owner.deliver(encodeUpdate(clientEdit(client, 'sales', 'a|2031-01', 1)));
+    await room.flush();
+    room.destroy();
+    // The same client id, now on a socket of another sales user.
+    const again = await PlanRoom.load('doc-13', store, log);
+    const { socket: thief, client: copy } = connect(again, 'sales', log, 'u2');
+    copy.clientID = client.clientID;
+    thief.deliver(encodeUpdate(clientEdit(copy, 'sales', 'a|2031-01', 666)));
+    await again.flush();
+    expect(thief.closes).toEqual([CloseCode.permissionDenied]);
+    expect(again.doc.getMap('sales').get('a|2031-01')).toBe(1);
+    // Its owner, back with a new socket (a reload), may go on under it.
+    const { socket: back } = connect(again, 'sales', log, 'u1');
+    back.deliver(encodeUpdate(clientEdit(client, 'sales', 'a|2031-01', 3)));
+    await again.flush();
+    expect(back.closes).toEqual([]);
+    expect(again.doc.getMap('sales').get('a|2031-01')).toBe(3);
+    again.destroy();
+  });
+
+  it('closes a socket that does not read what it is sent (4508) instead of queueing without bound', async () => {
+    const room = await PlanRoom.load('doc-14', store, log);
+    await room.applyServerChange((doc) => doc.getMap('sales').set('a|2031-01', 1));
+    const { socket } = connect(room, 'viewer');
+    socket.bufferedAmount = MAX_BUFFERED_BYTES - 10; // what a socket that stopped reading has queued
+    socket.deliver(encodeSyncStep1(new Uint8Array([0])));
+    await room.flush();
+    expect(socket.closes).toEqual([CloseCode.slowReader]);
+    expect(room.connections.size).toBe(0);
+    room.destroy();
+  });
+
+  it('closes a socket that sends a sync step 1 whose state vector does not decode (4400)', async () => {
+    const room = await PlanRoom.load('doc-15', store, log);
+    const { socket } = connect(room, 'viewer');
+    socket.deliver(new Uint8Array([0x00, 0x00, 0x02, 0x01, 0x05]));
+    await room.flush();
+    expect(socket.closes).toEqual([CloseCode.malformedMessage]);
+    room.destroy();
+  });
+
+  it('stores how an edit was made when its change note follows it', async () => {
+    const room = await PlanRoom.load('doc-16', store, log);
+    const { socket, client } = connect(room);
+    socket.deliver(encodeUpdate(clientEdit(client, 'sales', 'a|2031-01', 5)));
+    socket.deliver(changeNote({ kind: 'spread', summary: 'Sparkling · Sales forecast · Q1 +5%' }));
+    // A second note has no fresh change to describe: dropped.
+    socket.deliver(changeNote({ kind: 'typed', summary: 'ignored' }));
+    await room.flush();
+    expect(socket.closes).toEqual([]);
+    const changes = await db.selectFrom('document_changes').select(['kind', 'summary']).where('document_id', '=', 'doc-16').execute();
+    expect(changes).toEqual([{ kind: 'spread', summary: 'Sparkling · Sales forecast · Q1 +5%' }]);
+    room.destroy();
+  });
+
+  it('drops presence echoes quietly and keeps the sender’s own entries of the same message', async () => {
+    const warnings: { msg: string }[] = [];
+    const capture = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line) as { msg: string }) });
+    const room = await PlanRoom.load('doc-17', store, log);
+    const { socket: ana } = connect(room, 'sales', log, 'u1');
+    const { socket: ben } = connect(room, 'operations', capture, 'u2');
+    const anaPresence = new awarenessProtocol.Awareness(new Y.Doc());
+    anaPresence.setLocalState({ user: { id: 'u1', role: 'sales' }, cell: 'a' });
+    ana.deliver(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(anaPresence, [anaPresence.clientID])));
+    await room.flush();
+    // Ben's client heard Ana's presence and, like the official client, sends it back with his own.
+    const benPresence = new awarenessProtocol.Awareness(new Y.Doc());
+    awarenessProtocol.applyAwarenessUpdate(
+      benPresence,
+      awarenessProtocol.encodeAwarenessUpdate(anaPresence, [anaPresence.clientID]),
+      'server',
+    );
+    benPresence.setLocalState({ user: { id: 'u2', role: 'operations' }, cell: 'b' });
+    ben.deliver(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(benPresence, [anaPresence.clientID, benPresence.clientID])));
+    await room.flush();
+    expect(warnings).toEqual([]);
+    expect(room.awareness.getStates().get(benPresence.clientID)).toMatchObject({ cell: 'b' });
+    // A newer state for Ana's id from Ben's socket is a forgery: dropped and logged.
+    anaPresence.setLocalState({ user: { id: 'u1', role: 'sales' }, cell: 'forged' });
+    ben.deliver(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(anaPresence, [anaPresence.clientID])));
+    await room.flush();
+    expect(room.awareness.getStates().get(anaPresence.clientID)).toMatchObject({ cell: 'a' });
+    expect(warnings.map((w) => w.msg)).toEqual(['awareness update impersonates another user; ignored']);
+    anaPresence.destroy();
+    benPresence.destroy();
+    room.destroy();
   });
 });

@@ -1,25 +1,36 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import type { WebSocket } from 'ws';
-import { CloseCode, isStage, writesAnything, type Role } from '@accord/protocol';
+import { CloseCode, isStage, type ChangeKind, type Role, type Stage } from '@accord/protocol';
 import { migratePlanDoc, ROOTS, schemaVersionOf, SCHEMA_VERSION, type RootName } from '@accord/plan-model';
 import type { Credential } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
-import type { CellChange, DocumentRepository } from './document.repository.ts';
-import { applyToStaging, cloneDoc } from './update-guard.ts';
+import { SequenceConflictError, type CellChange, type DocumentStore, type StoredUpdate } from './document-store.ts';
+import type { Fanout, FanoutMessage } from './fanout.ts';
+import { judgeUpdate, type GuardVerdict } from './update-guard.ts';
 import {
   HEARTBEAT,
   decodeAwarenessEntries,
   decodeClientMessage,
   encodeAwareness,
+  encodeAwarenessEntries,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
+  type AwarenessEntry,
 } from './protocol.ts';
+
+/** The socket of a connection as the room sees it (the endpoint adapts a WebSocket). */
+export interface Peer {
+  send(message: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued for the socket and not yet written to the network. */
+  readonly bufferedAmount: number;
+  readonly open: boolean;
+}
 
 /** One authenticated socket in a room. */
 export interface Connection {
-  ws: WebSocket;
+  peer: Peer;
   userId: string;
   role: Role;
   credential: Credential;
@@ -30,19 +41,22 @@ export interface Connection {
   rate: TokenBucket;
   /** performance.now() of the last message sent to this socket (the heartbeat goes to quiet ones). */
   lastSentAt: number;
+  /** Updates waiting for changes this socket has not sent yet (see HOLD). */
+  held?: HeldUpdates;
+  /** The sequence number of this socket's last stored update, which a change note describes. */
+  lastSeq?: number;
+}
+
+/** Updates held for a connection until it sends what they depend on. */
+interface HeldUpdates {
+  updates: Uint8Array[];
+  bytes: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 // An awareness state is a name, a role and a selected cell: 8 KiB is generous and keeps one
 // client from making every other client parse megabytes ten times a second.
 const MAX_AWARENESS_BYTES = 8 * 1024;
-// The staging copy is built this long after the first person who may edit joins (or after a
-// refused update dropped it), once their sync is answered: building it on the first edit made that
-// edit wait (~0.5 s for a plan of 1,000 SKUs) and every edit queued behind it. A plan only viewers
-// have open is spared the second copy in memory: a server change builds one when it needs it, and
-// it is dropped a while after the last person who may edit left (`stagingIdleMs`: not at once, so
-// an editor whose connection blips, or who reopens the plan, does not pay for a new copy).
-const STAGING_WARMUP_MS = 500;
-const STAGING_IDLE_MS = 60_000;
 // Fold the update log into the state blob every this many updates, so loads stay fast.
 const COMPACT_EVERY_UPDATES = 500;
 // One update is far below this; a frame above it is refused with 4413 (ws itself drops frames
@@ -51,6 +65,13 @@ export const MAX_UPDATE_BYTES = 8 * 1024 * 1024;
 // Typing, pasting and moving the cursor send a few messages a second; 100 a second sustained with
 // bursts of 500 (a reconnect replaying queued edits) leaves honest clients untouched.
 export const MESSAGE_RATE = { perSecond: 100, burst: 500 } as const;
+// A client that reconnects sends its live edits as soon as the socket opens, sometimes before its
+// sync step 2 has carried the offline edits they build on. Such updates wait, per socket, for what
+// they depend on: at most this many, this many bytes and this long, then the socket is closed.
+export const HOLD = { updates: 64, bytes: 4 * 1024 * 1024, ms: 10_000 } as const;
+// A socket that stops reading makes the server queue what it sends: past this, it is closed (4508)
+// and reconnects when it reads again. One full state of the largest plan (~7 MB) always fits.
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** A token bucket: `burst` messages at once, refilled at `perSecond`. */
 export class TokenBucket {
@@ -74,58 +95,74 @@ export class TokenBucket {
   }
 }
 
-/** Origin of transactions made by the server itself (seed, load), as opposed to a Connection. */
+/** Origin of transactions made by the server itself (seed, load, server changes). */
 export const SERVER_ORIGIN = Symbol('server');
+/** Origin of updates another instance committed and published. */
+const REMOTE_ORIGIN = Symbol('remote');
+
+/** What a server change is, for the cell history. */
+export interface ServerChangeOptions {
+  /** Attribute the change to this person (e.g. a scenario merge); null: the server's own. */
+  userId?: string | null;
+  kind?: ChangeKind;
+  /** One line in planner words, e.g. "Actuals import: 336 cells". */
+  summary?: string;
+}
+
+export interface PlanRoomOptions {
+  fanout?: Fanout;
+}
 
 /**
  * A loaded plan document and its sockets. Every message of every socket goes through one queue,
- * so updates are checked, stored and applied in the order they arrived, and an update is
- * committed to the database before anyone else is sent it (the sender is never sent its own).
- *
- * The room holds two documents in the same state: the live one everybody reads, and the guard's
- * staging copy where a change is tried first. A client's update is judged on the copy, stored,
- * then applied to the live document. A server change is made on the copy, stored, and then the
- * two swap roles: the changed copy goes live at once and the old live document catches up later,
- * in the queue, so a bulk change (an import, a baseline) is decoded and integrated once before
- * its caller hears back, not twice.
+ * so updates are judged, stored and applied in the order they arrived. A client's update is judged
+ * from its structs against the live document (update-guard.ts), committed with the next number of
+ * the document's sequence, published to the other instances, sent to every other socket, and only
+ * then applied: nothing anyone reads is unstored. A server change runs in one transaction of the
+ * live document whose update is stored before anyone is sent it; if it throws or cannot be stored,
+ * the live document is loaded again from the store.
  */
 export class PlanRoom {
   readonly documentId: string;
-  #live = new Y.Doc();
-  // Presence does not belong to the plan document (which is replaced when a server change goes
-  // live), so the awareness instance gets a document of its own for its client id.
+  #live: Y.Doc;
+  // Presence does not belong to the plan document (which is replaced when it is reloaded), so the
+  // awareness instance gets a document of its own for its client id.
   readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly connections = new Set<Connection>();
-  // The guard's copy of the live document, built on first need: a document opened only to be read
-  // (most joins, every cold load) never pays for a second copy.
-  #stagingDoc: Y.Doc | undefined;
-  // Stored updates the staging copy has not applied yet (it was the live document before a swap).
-  #stagingBehind: Uint8Array[] = [];
-  readonly #store: DocumentRepository;
+  readonly #store: DocumentStore;
   readonly #log: Logger;
+  readonly #fanout: Fanout | undefined;
+  readonly #unsubscribe: () => void;
   #queue: Promise<void> = Promise.resolve();
-  #lastUpdateId = 0;
+  /** The document's sequence number this room's live document is at. */
+  #seq = 0;
+  #stateSeq = 0;
   #updatesSinceCompaction = 0;
   #fullStateCache: Uint8Array | undefined;
   #fullStateV2Cache: Uint8Array | undefined;
+  /** Client id → user, from the store and from the updates this room accepted. */
+  readonly #clientOwners: Map<number, string>;
   #closed = false;
-  #warmupTimer: ReturnType<typeof setTimeout> | undefined;
-  #stagingIdleTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #stagingIdleMs: number;
+  readonly #hasStoredState: boolean;
   /** A background compaction in flight, if any. */
   #compaction: Promise<void> | undefined;
   /** Called after an accepted update changed comments (the server re-indexes them for inboxes). */
   onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
-  private constructor(documentId: string, store: DocumentRepository, log: Logger, stagingIdleMs: number) {
+  private constructor(documentId: string, store: DocumentStore, log: Logger, fanout: Fanout | undefined, stored: LoadedDoc) {
     this.documentId = documentId;
     this.#store = store;
     this.#log = log;
-    this.#stagingIdleMs = stagingIdleMs;
-    this.awareness.setLocalState(null);
-    // Every change is broadcast as the update bytes the room already holds: no 'update' listener
-    // on the live document, so Yjs never re-encodes what it has just decoded.
+    this.#fanout = fanout;
+    this.#live = stored.doc;
+    this.#seq = stored.seq;
+    this.#stateSeq = stored.stateSeq;
+    this.#updatesSinceCompaction = stored.updates;
+    this.#clientOwners = stored.clients;
+    this.#fullStateCache = stored.fullState;
+    this.#hasStoredState = stored.hasState;
     this.#live.on('afterTransaction', this.#forgetFullState);
+    this.awareness.setLocalState(null);
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       const changed = [...added, ...updated, ...removed];
       if (origin && typeof origin === 'object' && 'clientIds' in origin) {
@@ -133,13 +170,21 @@ export class PlanRoom {
         for (const id of added) conn.clientIds.add(id);
         for (const id of removed) conn.clientIds.delete(id);
       }
-      this.#broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+      this.#broadcast(encodeAwareness(update));
+      if (origin !== REMOTE_ORIGIN) this.#fanout?.publish({ type: 'awareness', documentId: this.documentId, update });
     });
+    this.#unsubscribe = fanout?.subscribe(documentId, (message) => this.#onFanout(message)) ?? (() => undefined);
   }
 
-  /** The live plan document. Read it between awaits: a server change replaces it with its staging copy. */
+  /** The live plan document. Read it between awaits: reloading replaces it. */
   get doc(): Y.Doc {
     return this.#live;
+  }
+
+  /** The document's last sequence number as this room knows it. */
+  get seq(): number {
+    return this.#seq;
   }
 
   readonly #forgetFullState = (): void => {
@@ -147,40 +192,22 @@ export class PlanRoom {
     this.#fullStateV2Cache = undefined;
   };
 
-  /** The whole live document in the V2 encoding (for the HTTP bootstrap), cached until the next change. */
-  encodedStateV2(): Uint8Array {
+  /** The whole live document in the V2 encoding (for the HTTP bootstrap), once queued work is done; cached until the next change. */
+  async encodedStateV2(): Promise<Uint8Array> {
+    await this.flush();
     this.#fullStateV2Cache ??= Y.encodeStateAsUpdateV2(this.#live);
     return this.#fullStateV2Cache;
   }
 
-  /**
-   * Loads a document completely (state, then the update log) before anyone can sync with it.
-   * `stagingIdleMs`: how long the staging copy outlives the last person who may edit.
-   */
-  static async load(
-    documentId: string,
-    store: DocumentRepository,
-    log: Logger,
-    options: { stagingIdleMs?: number } = {},
-  ): Promise<PlanRoom> {
-    const room = new PlanRoom(documentId, store, log, options.stagingIdleMs ?? STAGING_IDLE_MS);
-    const stored = await store.load(documentId);
-    Y.transact(
-      room.doc,
-      () => {
-        if (stored.state) Y.applyUpdate(room.doc, stored.state);
-        for (const update of stored.updates) Y.applyUpdate(room.doc, update.data);
-      },
-      SERVER_ORIGIN,
-    );
-    room.#lastUpdateId = stored.updates.at(-1)?.id ?? 0;
-    room.#updatesSinceCompaction = stored.updates.length;
-    // A compacted state with no later updates is exactly the full state: the first join gets the
-    // stored bytes instead of a fresh encode of the whole document.
-    if (stored.state && stored.updates.length === 0) room.#fullStateCache = stored.state;
+  /** Loads a document completely (state, then the update log) before anyone can sync with it. */
+  static async load(documentId: string, store: DocumentStore, log: Logger, options: PlanRoomOptions = {}): Promise<PlanRoom> {
+    const room = new PlanRoom(documentId, store, log, options.fanout, await loadDoc(store, documentId));
     // A document written by an older Accord is brought up to date once, as a stored server change.
-    if (stored.state && schemaVersionOf(room.doc) < SCHEMA_VERSION) {
-      await room.applyServerChange((doc) => migratePlanDoc(doc));
+    if (room.#hasStoredState && schemaVersionOf(room.doc) < SCHEMA_VERSION) {
+      await room.applyServerChange((doc) => migratePlanDoc(doc), {
+        kind: 'plan-setup',
+        summary: `Plan layout upgraded to version ${SCHEMA_VERSION}`,
+      });
       log.info({ documentId, to: SCHEMA_VERSION }, 'plan document migrated');
     }
     return room;
@@ -189,33 +216,36 @@ export class PlanRoom {
   /** Adds a socket: sends the server's state vector and everyone's presence. */
   connect(conn: Connection): void {
     this.connections.add(conn);
-    if (writesAnything(conn.role)) {
-      clearTimeout(this.#stagingIdleTimer);
-      this.#stagingIdleTimer = undefined;
-      if (this.#stagingDoc === undefined) this.#prepareStaging();
-    }
-    conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (!isBinary) {
-        this.#close(conn, CloseCode.malformedMessage, 'text frames are not part of the protocol');
-        return;
-      }
-      if (!conn.rate.take()) {
-        this.#close(conn, CloseCode.rateLimited, `more than ${MESSAGE_RATE.perSecond} messages a second; reconnect later`);
-        return;
-      }
-      if (frame.byteLength > MAX_UPDATE_BYTES) {
-        this.#close(conn, CloseCode.messageTooLarge, `frames are limited to ${MAX_UPDATE_BYTES} bytes`);
-        return;
-      }
-      this.#enqueue(() => this.#handleFrame(conn, frame));
-    });
-    conn.ws.on('close', () => this.#disconnect(conn));
     this.#send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const states = this.awareness.getStates();
     if (states.size > 0) {
       this.#send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])));
     }
+  }
+
+  /** Takes one frame from a socket: checked at once for size and rate, handled in the queue. */
+  receive(conn: Connection, frame: Uint8Array, isBinary: boolean): void {
+    if (!isBinary) {
+      this.#close(conn, CloseCode.malformedMessage, 'text frames are not part of the protocol');
+      return;
+    }
+    if (!conn.rate.take()) {
+      this.#close(conn, CloseCode.rateLimited, `more than ${MESSAGE_RATE.perSecond} messages a second; reconnect later`);
+      return;
+    }
+    if (frame.byteLength > MAX_UPDATE_BYTES) {
+      this.#close(conn, CloseCode.messageTooLarge, `frames are limited to ${MAX_UPDATE_BYTES} bytes`);
+      return;
+    }
+    this.#enqueue(() => this.#handleFrame(conn, frame));
+  }
+
+  /** Removes a socket that closed. */
+  disconnect(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    if (conn.held) clearTimeout(conn.held.timer);
+    conn.held = undefined;
+    awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], null);
   }
 
   /** Resolves when every message received so far has been handled. */
@@ -233,78 +263,69 @@ export class PlanRoom {
   }
 
   /**
-   * Applies a change made by the server itself (not subject to role checks), stored first. With a
-   * `userId` the change is attributed to that person (e.g. a scenario merge): the value cells it
-   * changed are recorded in the cell history under their name, as for their own edits.
+   * Applies a change made by the server itself (not subject to role checks): one transaction of
+   * the live document, stored with its cell history before anyone is sent it. With a `userId` the
+   * change is attributed to that person (e.g. a scenario merge). If `change` throws, or storing
+   * fails, nothing is stored or sent and the live document is loaded again from the store.
    */
-  async applyServerChange(change: (doc: Y.Doc) => void, options: { userId?: string | null } = {}): Promise<void> {
-    const userId = options.userId ?? null;
-    await this.#enqueueAndWait(async () => {
-      // The staging copy mirrors the live document, so the change is made there (no copy of the
-      // document per change), stored, and only then made live and broadcast.
-      const staging = this.#staging();
-      const changedCells: { root: string; key: string }[] = [];
-      const collect = (tr: Y.Transaction) => {
-        for (const [type, keys] of tr.changed) {
-          if (type._item !== null) continue;
-          const root = [...staging.share].find(([, shared]) => shared === type)?.[0];
-          if (root === undefined || !isValueRoot(root)) continue;
-          for (const key of keys) if (key !== null) changedCells.push({ root, key });
-        }
-      };
-      let update: Uint8Array | undefined;
-      const capture = (u: Uint8Array) => (update = update ? Y.mergeUpdates([update, u]) : u);
-      if (userId !== null) staging.on('afterTransaction', collect);
-      staging.on('update', capture);
-      try {
-        Y.transact(staging, () => change(staging), SERVER_ORIGIN);
-      } catch (e: unknown) {
-        this.#rebuildStaging();
-        throw e;
-      } finally {
-        staging.off('afterTransaction', collect);
-        staging.off('update', capture);
-      }
-      if (update === undefined) return;
-      // Old values from the live document (not yet changed), new ones from the staging copy.
-      const cells: CellChange[] = changedCells
-        .map(({ root, key }) => ({
-          root,
-          key,
-          oldValue: numberOrNull(this.doc.getMap(root).get(key)),
-          newValue: numberOrNull(staging.getMap(root).get(key)),
-        }))
-        .filter((c) => c.oldValue !== c.newValue);
-      try {
-        await this.#persist(update, userId, cells);
-      } catch (e: unknown) {
-        this.#rebuildStaging();
-        throw e;
-      }
-      this.#swapLive(update);
-      this.#broadcast(encodeUpdate(update));
-      await this.#compactIfDue();
-    });
-    // The old live document applies the change after the caller has its answer, if anyone who
-    // may edit still needs a copy; otherwise it is dropped.
-    this.#enqueue(async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.#closed || this.#stagingBehind.length === 0) return;
-      if (this.#editorConnected()) this.#staging();
-      else this.#dropStaging();
-    });
+  async applyServerChange(change: (doc: Y.Doc) => void, options: ServerChangeOptions = {}): Promise<void> {
+    await this.#enqueueAndWait(() => this.#serverChange(change, options, true));
   }
 
-  /** Makes the staging copy (holding the stored `update`) live; the old live document becomes the copy. */
-  #swapLive(update: Uint8Array): void {
-    const previous = this.#live;
-    const next = this.#stagingDoc!;
-    previous.off('afterTransaction', this.#forgetFullState);
-    next.on('afterTransaction', this.#forgetFullState);
-    this.#live = next;
-    this.#stagingDoc = previous;
-    this.#stagingBehind.push(update);
-    this.#forgetFullState();
+  async #serverChange(change: (doc: Y.Doc) => void, options: ServerChangeOptions, retry: boolean): Promise<void> {
+    {
+      const userId = options.userId ?? null;
+      let update: Uint8Array | undefined;
+      let cells: CellChange[] = [];
+      let failure: unknown;
+      const build = (missed: StoredUpdate[]) => {
+        // Updates another instance stored since this room's last: applied first (and sent on).
+        for (const m of missed) this.#applyRemote(m);
+        const live = this.#live;
+        const capture = (u: Uint8Array) => (update = update ? Y.mergeUpdates([update, u]) : u);
+        const collect = (tr: Y.Transaction) => (cells = changedCells(live, tr));
+        live.on('update', capture);
+        live.on('afterTransaction', collect);
+        try {
+          Y.transact(live, () => change(live), SERVER_ORIGIN);
+        } catch (e: unknown) {
+          failure = e;
+        } finally {
+          live.off('update', capture);
+          live.off('afterTransaction', collect);
+        }
+        if (failure !== undefined || update === undefined) return undefined;
+        return {
+          documentId: this.documentId,
+          update,
+          userId,
+          at: new Date().toISOString(),
+          kind: options.kind ?? 'edited',
+          summary: options.summary ?? '',
+          cells,
+          newClients: [],
+        };
+      };
+      let seq: number | undefined;
+      try {
+        seq = await this.#store.appendExclusive(this.documentId, this.#seq, build);
+      } catch (e: unknown) {
+        failure ??= e;
+      }
+      if (failure !== undefined) {
+        // A change that threw halfway, or one not stored, must not stay readable.
+        if (update !== undefined || failure instanceof SequenceConflictError) await this.#reload();
+        // What this room missed was folded into the stored state before the change was made: the
+        // change runs again on the reloaded document.
+        if (failure instanceof SequenceConflictError && update === undefined && retry) return this.#serverChange(change, options, false);
+        throw failure;
+      }
+      if (seq === undefined || update === undefined) return;
+      this.#accepted(seq);
+      this.#fanout?.publish({ type: 'update', documentId: this.documentId, seq, update });
+      this.#broadcast(encodeUpdate(update));
+      await this.#compactIfDue();
+    }
   }
 
   /**
@@ -332,12 +353,11 @@ export class PlanRoom {
 
   destroy(): void {
     this.#closed = true;
-    clearTimeout(this.#warmupTimer);
-    clearTimeout(this.#stagingIdleTimer);
+    this.#unsubscribe();
+    for (const conn of this.connections) if (conn.held) clearTimeout(conn.held.timer);
     this.awareness.destroy();
     this.awareness.doc.destroy();
     this.#live.destroy();
-    this.#stagingDoc?.destroy();
   }
 
   async #handleFrame(conn: Connection, frame: Uint8Array): Promise<void> {
@@ -347,7 +367,7 @@ export class PlanRoom {
       message = decodeClientMessage(frame);
     } catch (e: unknown) {
       conn.log.warn({ err: e }, 'malformed sync frame');
-      this.#close(conn, CloseCode.malformedMessage, 'malformed y-websocket message');
+      this.#close(conn, CloseCode.malformedMessage, `malformed y-websocket message: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     switch (message.type) {
@@ -361,7 +381,7 @@ export class PlanRoom {
         this.#handleAwareness(conn, message.update);
         return;
       case 'changeNote':
-        // TODO(#18): store the note with the change it describes; accepted, not refused, until then.
+        await this.#annotate(conn, message.note);
         return;
       case 'queryAwareness':
         this.#send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
@@ -369,50 +389,141 @@ export class PlanRoom {
     }
   }
 
-  async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
+  #stage(): Stage {
     const stage = this.doc.getMap<unknown>('meta').get('cycleStage');
+    return isStage(stage) ? stage : 'data-gathering';
+  }
+
+  #ownerOf(conn: Connection): (client: number) => string | undefined {
+    return (client) => {
+      const stored = this.#clientOwners.get(client);
+      if (stored !== undefined) return stored;
+      // An id another open socket announced in its presence is that person's, even before they write.
+      for (const other of this.connections) if (other !== conn && other.clientIds.has(client)) return other.userId;
+      return undefined;
+    };
+  }
+
+  #judge(conn: Connection, update: Uint8Array): GuardVerdict {
+    return judgeUpdate(this.#live, update, { role: conn.role, userId: conn.userId, stage: this.#stage() }, this.#ownerOf(conn));
+  }
+
+  async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
     // A sync step 2 from a client that has nothing new is an empty update (no structs, no deletes).
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
-    const verdict = applyToStaging(this.#staging(), update, { ...conn, stage: isStage(stage) ? stage : 'data-gathering' });
-    if (verdict.type !== 'accepted') {
-      this.#rebuildStaging();
-      conn.log.warn({ verdict }, 'update refused');
-      if (verdict.type === 'forbidden') this.#close(conn, CloseCode.permissionDenied, verdict.reason);
-      else this.#close(conn, CloseCode.malformedMessage, verdict.reason);
+    const verdict = this.#judge(conn, update);
+    if (verdict.type === 'pending') {
+      this.#hold(conn, update, verdict.reason);
       return;
     }
-    if (!verdict.changed) return;
-    // Old values from the live document (not yet changed), new ones from the staging copy.
-    const cells: CellChange[] = verdict.cells.map(({ root, key }) => ({
-      root,
-      key,
-      oldValue: numberOrNull(this.doc.getMap(root).get(key)),
-      newValue: numberOrNull(this.#staging().getMap(root).get(key)),
-    }));
-    try {
-      await this.#persist(update, conn.userId, cells);
-    } catch (e: unknown) {
-      // Not stored, so not applied and not broadcast; the sender keeps it and resends it when it
-      // reconnects (its sync step 2 carries everything the server lacks).
-      this.#rebuildStaging();
-      conn.log.error({ err: e }, 'storing an update failed');
-      this.#close(conn, CloseCode.storageFailed, 'the server could not store your change; reconnecting will resend it');
-      return;
-    }
-    this.#applyLive(update, conn);
-    if (verdict.roots.includes('comments')) this.onCommentsChanged?.(this);
+    if (!(await this.#accept(conn, update, verdict))) return;
+    await this.#retryHeld(conn);
     await this.#compactIfDue();
   }
 
   /**
-   * Sends a stored update's bytes to every other socket, then applies it to the live document:
-   * the staging copy already integrated it, so it cannot fail there, and nothing reads the live
-   * document in between (the room's queue runs one task at a time). The sender already holds
-   * its update; echoing it would only make it decode its own edit again.
+   * Stores, publishes, sends and applies an update the guard judged (refusing it otherwise).
+   * Resolves true when the connection is still open and may go on.
    */
-  #applyLive(update: Uint8Array, sender: Connection): void {
-    this.#broadcast(encodeUpdate(update), sender);
-    Y.applyUpdate(this.doc, update, sender);
+  async #accept(conn: Connection, update: Uint8Array, judged: GuardVerdict): Promise<boolean> {
+    let verdict = judged;
+    for (let attempt = 0; ; attempt++) {
+      if (verdict.type === 'pending') {
+        this.#close(conn, CloseCode.malformedMessage, verdict.reason);
+        return false;
+      }
+      if (verdict.type !== 'accepted') {
+        conn.log.warn({ verdict }, 'update refused');
+        this.#close(conn, verdict.type === 'forbidden' ? CloseCode.permissionDenied : CloseCode.malformedMessage, verdict.reason);
+        return false;
+      }
+      if (!verdict.changed) return true;
+      const cells = cellChanges(this.#live, verdict.cells);
+      try {
+        const seq = await this.#store.append({
+          documentId: this.documentId,
+          update,
+          afterSeq: this.#seq,
+          userId: conn.userId,
+          at: new Date().toISOString(),
+          kind: 'edited',
+          summary: '',
+          cells,
+          newClients: verdict.newClients,
+        });
+        for (const client of verdict.newClients) this.#clientOwners.set(client, conn.userId);
+        conn.lastSeq = seq;
+        this.#fanout?.publish({ type: 'update', documentId: this.documentId, seq, update });
+        // The sender already holds its update; echoing it would only make it decode its own edit again.
+        this.#broadcast(encodeUpdate(update), conn);
+        Y.applyUpdate(this.#live, update, conn);
+        this.#accepted(seq);
+        if (verdict.roots.includes('comments')) this.onCommentsChanged?.(this);
+        return true;
+      } catch (e: unknown) {
+        if (e instanceof SequenceConflictError && attempt < 5) {
+          // Another instance stored an update first: catch up, then judge this one again.
+          await this.#catchUp();
+          verdict = this.#judge(conn, update);
+          continue;
+        }
+        // Not stored, so not applied and not broadcast; the sender keeps it and resends it when it
+        // reconnects (its sync step 2 carries everything the server lacks).
+        conn.log.error({ err: e }, 'storing an update failed');
+        this.#close(conn, CloseCode.storageFailed, 'the server could not store your change; reconnecting will resend it');
+        return false;
+      }
+    }
+  }
+
+  /** An update that depends on changes not received yet waits (HOLD) for the same socket to send them. */
+  #hold(conn: Connection, update: Uint8Array, reason: string): void {
+    const held = conn.held;
+    if (held && (held.updates.length >= HOLD.updates || held.bytes + update.byteLength > HOLD.bytes)) {
+      this.#close(conn, CloseCode.malformedMessage, reason);
+      return;
+    }
+    if (!held) {
+      const timer = setTimeout(() => {
+        if (!conn.held) return;
+        conn.held = undefined;
+        this.#close(conn, CloseCode.malformedMessage, `${reason}, and they did not arrive`);
+      }, HOLD.ms);
+      timer.unref();
+      conn.held = { updates: [update], bytes: update.byteLength, timer };
+    } else {
+      held.updates.push(update);
+      held.bytes += update.byteLength;
+    }
+  }
+
+  /** Judges the held updates of a connection again, in order, now that it sent more. */
+  async #retryHeld(conn: Connection): Promise<void> {
+    while (conn.held && this.connections.has(conn)) {
+      const held = conn.held;
+      const verdict = this.#judge(conn, held.updates[0]!);
+      if (verdict.type === 'pending') return;
+      const update = held.updates.shift()!;
+      held.bytes -= update.byteLength;
+      if (held.updates.length === 0) {
+        clearTimeout(held.timer);
+        conn.held = undefined;
+      }
+      if (!(await this.#accept(conn, update, verdict))) return;
+    }
+  }
+
+  /** A change note names how the socket's last stored update was made. */
+  async #annotate(conn: Connection, note: { kind: ChangeKind; summary: string }): Promise<void> {
+    const seq = conn.lastSeq;
+    if (seq === undefined) return;
+    conn.lastSeq = undefined;
+    try {
+      await this.#store.annotate(this.documentId, seq, note);
+    } catch (e: unknown) {
+      // The change itself is stored; only how it was made is lost.
+      conn.log.error({ err: e }, 'storing a change note failed');
+    }
   }
 
   #handleAwareness(conn: Connection, update: Uint8Array): void {
@@ -420,99 +531,107 @@ export class PlanRoom {
       this.#close(conn, CloseCode.messageTooLarge, `presence updates are limited to ${MAX_AWARENESS_BYTES} bytes`);
       return;
     }
-    let entries;
+    let entries: AwarenessEntry[];
     try {
       entries = decodeAwarenessEntries(update);
     } catch {
       this.#close(conn, CloseCode.malformedMessage, 'malformed awareness update');
       return;
     }
-    for (const { clientId, state } of entries) {
+    const own: AwarenessEntry[] = [];
+    for (const entry of entries) {
+      const { clientId, clock, state } = entry;
       const owner = [...this.connections].find((c) => c !== conn && c.clientIds.has(clientId));
+      const known = this.awareness.meta.get(clientId)?.clock ?? -1;
+      // The official client sends on every change it hears, others' included: an entry no newer
+      // than what the server has is such an echo, and is dropped quietly.
+      if (clientId !== this.awareness.clientID && clock <= known && (owner || !conn.clientIds.has(clientId))) continue;
       const user = (state as { user?: { id?: unknown; role?: unknown } } | null)?.user;
       // A client that never said who it is (a plain y-websocket client publishes `{}` and renews it
       // every 15 s) has no presence to show: ignored, without a warning each time.
-      if (!owner && state !== null && user === undefined) return;
+      if (!owner && state !== null && user === undefined) continue;
       if (owner || (state !== null && (user?.id !== conn.userId || user?.role !== conn.role))) {
         conn.log.warn({ clientId }, 'awareness update impersonates another user; ignored');
-        return;
+        continue;
       }
+      own.push(entry);
     }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
+    if (own.length === 0) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, own.length === entries.length ? update : encodeAwarenessEntries(own), conn);
   }
 
-  async #persist(update: Uint8Array, userId: string | null, cells: CellChange[] = []): Promise<void> {
-    this.#lastUpdateId = await this.#store.append(this.documentId, update, userId, new Date().toISOString(), cells);
+  /** Another instance's message about this document. */
+  #onFanout(message: FanoutMessage): void {
+    if (this.#closed) return;
+    if (message.type === 'awareness') {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, REMOTE_ORIGIN);
+      return;
+    }
+    this.#enqueue(async () => {
+      if (message.seq <= this.#seq) return;
+      if (message.seq === this.#seq + 1) this.#applyRemote({ seq: message.seq, data: message.update });
+      else await this.#catchUp();
+    });
+  }
+
+  /** Applies an update another instance stored, in sequence, and sends it to this room's sockets. */
+  #applyRemote(stored: StoredUpdate): void {
+    Y.applyUpdate(this.#live, stored.data, REMOTE_ORIGIN);
+    this.#broadcast(encodeUpdate(stored.data));
+    this.#accepted(stored.seq);
+  }
+
+  /** Fills a gap in the sequence from the store (an update another instance stored that this one missed). */
+  async #catchUp(): Promise<void> {
+    const missed = await this.#store.updatesAfter(this.documentId, this.#seq);
+    if (missed === undefined) {
+      await this.#reload();
+      return;
+    }
+    for (const m of missed) this.#applyRemote(m);
+  }
+
+  /** Loads the live document again from the store, keeping the sockets (they hold what is stored). */
+  async #reload(): Promise<void> {
+    const stored = await loadDoc(this.#store, this.documentId);
+    const previous = this.#live;
+    previous.off('afterTransaction', this.#forgetFullState);
+    // Anything stored that the previous copy lacked goes to the sockets as one update.
+    const missing = Y.encodeStateAsUpdate(stored.doc, Y.encodeStateVector(previous));
+    this.#live = stored.doc;
+    this.#live.on('afterTransaction', this.#forgetFullState);
+    this.#seq = stored.seq;
+    this.#stateSeq = stored.stateSeq;
+    this.#updatesSinceCompaction = stored.updates;
+    for (const [client, user] of stored.clients) this.#clientOwners.set(client, user);
+    this.#forgetFullState();
+    previous.destroy();
+    if (missing.byteLength > 2) this.#broadcast(encodeUpdate(missing));
+    this.#log.warn({ documentId: this.documentId, seq: this.#seq }, 'live document reloaded from the store');
+  }
+
+  /** Bookkeeping after an update with sequence number `seq` is stored and applied. */
+  #accepted(seq: number): void {
+    this.#seq = Math.max(this.#seq, seq);
     this.#updatesSinceCompaction++;
-  }
-
-  /**
-   * The staging copy, brought up to date with the live document: made from the cached full state
-   * when there is none (no extra encode), or given the stored updates it lacks since a swap.
-   */
-  #staging(): Y.Doc {
-    if (this.#stagingDoc === undefined) {
-      this.#stagingBehind = [];
-      this.#stagingDoc = cloneDoc(this.#live, this.#fullStateCache);
-    } else if (this.#stagingBehind.length > 0) {
-      const behind = this.#stagingBehind;
-      this.#stagingBehind = [];
-      const staging = this.#stagingDoc;
-      Y.transact(staging, () => behind.forEach((update) => Y.applyUpdate(staging, update)), SERVER_ORIGIN);
-    }
-    return this.#stagingDoc;
-  }
-
-  /** Drops the staging copy after a refused or unstored change; it is built again in the background. */
-  #rebuildStaging(): void {
-    this.#dropStaging();
-    this.#prepareStaging();
-  }
-
-  #dropStaging(): void {
-    this.#stagingDoc?.destroy();
-    this.#stagingDoc = undefined;
-    this.#stagingBehind = [];
-  }
-
-  /**
-   * Builds the staging copy in the room's queue a moment from now, if someone who may edit is
-   * still connected and no change needed it first.
-   */
-  #prepareStaging(): void {
-    // Already due: editors joining one after another must not push it back each time.
-    if (this.#warmupTimer !== undefined) return;
-    this.#warmupTimer = setTimeout(() => {
-      this.#warmupTimer = undefined;
-      this.#enqueue(async () => {
-        if (!this.#closed && this.#editorConnected() && this.#stagingDoc === undefined) this.#staging();
-      });
-    }, STAGING_WARMUP_MS);
-    this.#warmupTimer.unref();
-  }
-
-  #editorConnected(): boolean {
-    return [...this.connections].some((conn) => writesAnything(conn.role));
-  }
-
-  /** True while the staging copy exists (tests check it is prepared ahead of the first change). */
-  get stagingReady(): boolean {
-    return this.#stagingDoc !== undefined;
   }
 
   async #compactIfDue(): Promise<void> {
     if (this.#updatesSinceCompaction < COMPACT_EVERY_UPDATES || this.#compaction) return;
     const counted = this.#updatesSinceCompaction;
-    const background = this.#store.compactInBackground(this.documentId, this.#lastUpdateId);
+    const through = this.#seq;
+    const background = this.#store.compactInBackground(this.documentId, through);
     if (background) {
-      // Off the event loop, from what is stored; edits go on meanwhile (their ids are higher).
+      // Off the event loop, from what is stored; edits go on meanwhile (their numbers are higher).
       this.#updatesSinceCompaction = 0;
       this.#compaction = background
+        .then((swapped) => {
+          if (swapped) this.#stateSeq = Math.max(this.#stateSeq, through);
+        })
         .catch((e: unknown) => {
           this.#updatesSinceCompaction += counted;
           this.#log.error({ err: e, documentId: this.documentId }, 'compaction failed; the update log keeps every change');
         })
-        .then(() => undefined)
         .finally(() => (this.#compaction = undefined));
       return;
     }
@@ -526,7 +645,9 @@ export class PlanRoom {
 
   /** Writes the live document as the compacted state, on the event loop. */
   async #compactHere(): Promise<void> {
-    await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), this.#lastUpdateId, new Date().toISOString());
+    const through = this.#seq;
+    await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), through, new Date().toISOString());
+    this.#stateSeq = through;
     this.#updatesSinceCompaction = 0;
   }
 
@@ -538,34 +659,21 @@ export class PlanRoom {
     return this.#fullStateCache;
   }
 
-  #disconnect(conn: Connection): void {
-    if (!this.connections.delete(conn)) return;
-    awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.clientIds], null);
-    if (writesAnything(conn.role) && !this.#editorConnected() && this.#stagingIdleTimer === undefined) {
-      // The last person who may edit left: free the staging copy if nobody who may edit is back in
-      // a while, in the queue (a change there may be using it).
-      this.#stagingIdleTimer = setTimeout(() => {
-        this.#stagingIdleTimer = undefined;
-        this.#enqueue(async () => {
-          if (!this.#editorConnected()) this.#dropStaging();
-        });
-      }, this.#stagingIdleMs);
-      this.#stagingIdleTimer.unref();
-    }
-  }
-
   #close(conn: Connection, code: number, reason: string): void {
-    this.#disconnect(conn);
+    this.disconnect(conn);
     // Close reasons are limited to 123 bytes by RFC 6455.
-    conn.ws.close(code, reason.slice(0, 120));
+    conn.peer.close(code, reason.slice(0, 120));
   }
 
   #send(conn: Connection, message: Uint8Array): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!conn.peer.open) return;
+    if (conn.peer.bufferedAmount > 0 && conn.peer.bufferedAmount + message.byteLength > MAX_BUFFERED_BYTES) {
+      conn.log.warn({ buffered: conn.peer.bufferedAmount }, 'socket does not read what it is sent; closing it');
+      this.#close(conn, CloseCode.slowReader, 'your connection fell too far behind; reconnecting');
+      return;
+    }
     conn.lastSentAt = performance.now();
-    conn.ws.send(message, (err) => {
-      if (err) this.#close(conn, CloseCode.goingAway, 'send failed');
-    });
+    conn.peer.send(message);
   }
 
   #broadcast(message: Uint8Array, except?: Connection): void {
@@ -585,12 +693,77 @@ export class PlanRoom {
   }
 }
 
+interface LoadedDoc {
+  doc: Y.Doc;
+  seq: number;
+  stateSeq: number;
+  /** Updates in the log after the state. */
+  updates: number;
+  clients: Map<number, string>;
+  /** The stored state when it is exactly the full state (no updates after it). */
+  fullState: Uint8Array | undefined;
+  hasState: boolean;
+}
+
+async function loadDoc(store: DocumentStore, documentId: string): Promise<LoadedDoc> {
+  const stored = await store.load(documentId);
+  const doc = new Y.Doc();
+  Y.transact(
+    doc,
+    () => {
+      if (stored.state) Y.applyUpdate(doc, stored.state);
+      for (const update of stored.updates) Y.applyUpdate(doc, update.data);
+    },
+    SERVER_ORIGIN,
+  );
+  return {
+    doc,
+    seq: stored.seq,
+    stateSeq: stored.stateSeq,
+    updates: stored.updates.length,
+    clients: stored.clients,
+    // A compacted state with no later updates is exactly the full state: the first join gets the
+    // stored bytes instead of a fresh encode of the whole document.
+    fullState: stored.state && stored.updates.length === 0 ? stored.state : undefined,
+    hasState: stored.state !== undefined,
+  };
+}
+
 function isValueRoot(name: string): boolean {
   return Object.hasOwn(ROOTS, name) && ROOTS[name as RootName].kind === 'value';
 }
 
 function numberOrNull(value: unknown): number | null {
   return typeof value === 'number' ? value : null;
+}
+
+/**
+ * The cells an accepted client update changes, old → new, before it is applied: the old value
+ * from the live document, the new one what the update writes last for the key (the sender's
+ * value; should a concurrent write of the same cell end up ordered after it, that write is
+ * recorded as its own change), or empty when it only clears the cell.
+ */
+function cellChanges(live: Y.Doc, cells: readonly { root: string; key: string; value: number | null }[]): CellChange[] {
+  return cells
+    .map(({ root, key, value }) => ({ root, key, oldValue: numberOrNull(live.getMap(root).get(key)), newValue: value }))
+    .filter((c) => c.oldValue !== c.newValue);
+}
+
+/** The value cells a server change's transaction changed, old → new (read inside the transaction's end). */
+function changedCells(doc: Y.Doc, tr: Y.Transaction): CellChange[] {
+  const cells: CellChange[] = [];
+  for (const [type, keys] of tr.changed) {
+    if (type._item !== null) continue;
+    const root = Y.findRootTypeKey(type);
+    if (!isValueRoot(root)) continue;
+    const changes = new Y.YMapEvent(type as unknown as Y.Map<unknown>, tr, keys).changes.keys;
+    for (const [key, change] of changes) {
+      const oldValue = change.action === 'add' ? null : numberOrNull(change.oldValue);
+      const newValue = numberOrNull(doc.getMap(root).get(key));
+      if (oldValue !== newValue) cells.push({ root, key, oldValue, newValue });
+    }
+  }
+  return cells;
 }
 
 interface AwarenessChange {

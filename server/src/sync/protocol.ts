@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
 import { CHANGE_NOTE_MESSAGE, ChangeNote } from '@accord/protocol';
 
 // Message types of the y-websocket protocol (y-websocket's own server uses the same numbers).
@@ -23,8 +24,11 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
     case MessageType.sync: {
       const syncType = decoding.readVarUint(decoder);
       const payload = decoding.readVarUint8Array(decoder);
-      if (syncType === syncProtocol.messageYjsSyncStep1) message = { type: 'syncStep1', stateVector: payload };
-      else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+      if (syncType === syncProtocol.messageYjsSyncStep1) {
+        // Decoded here so a malformed one is refused like any malformed frame, not met later.
+        Y.decodeStateVector(payload);
+        message = { type: 'syncStep1', stateVector: payload };
+      } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
         message = { type: 'update', update: payload };
       } else throw new Error(`unknown sync message type ${syncType}`);
       break;
@@ -88,8 +92,15 @@ export function encodeAwareness(update: Uint8Array): Uint8Array {
  */
 export const HEARTBEAT: Uint8Array = encodeAwareness(new Uint8Array([0]));
 
+/** One entry of an awareness update: a client's presence (null = gone) and its clock. */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: unknown;
+}
+
 /** The entries of an awareness update: client id, clock and the parsed state (null = gone). */
-export function decodeAwarenessEntries(update: Uint8Array): { clientId: number; clock: number; state: unknown }[] {
+export function decodeAwarenessEntries(update: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   const entries = [];
@@ -100,4 +111,16 @@ export function decodeAwarenessEntries(update: Uint8Array): { clientId: number; 
     entries.push({ clientId, clock, state });
   }
   return entries;
+}
+
+/** An awareness update of these entries (y-protocols' layout), e.g. a message with some entries left out. */
+export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const { clientId, clock, state } of entries) {
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, JSON.stringify(state));
+  }
+  return encoding.toUint8Array(encoder);
 }

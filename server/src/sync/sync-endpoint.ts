@@ -13,7 +13,7 @@ import { isAllowedOrigin } from '../auth/origin.ts';
 import { randomId } from '../db/ids.ts';
 import type { AccessEvents } from '../auth/access-events.ts';
 import type { DocumentRegistry } from './document-registry.ts';
-import { MESSAGE_RATE, TokenBucket, type Connection } from './plan-room.ts';
+import { MESSAGE_RATE, TokenBucket, type Connection, type Peer } from './plan-room.ts';
 
 const SYNC_PATH = /^\/sync\/([A-Za-z0-9_-]{1,64})$/;
 // Every 15 s each socket gets a ping (keeps idle meetings connected through proxies, finds dead
@@ -171,7 +171,7 @@ export class SyncEndpoint {
     this.#documents.hold(planId);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Connection = {
-        ws,
+        peer: socketPeer(ws),
         userId: auth.user.id,
         role,
         credential: auth.credential,
@@ -188,7 +188,11 @@ export class SyncEndpoint {
       ws.on('pong', () => this.#alive.add(ws));
       ws.on('error', (err) => conn.log.warn({ err }, 'socket error'));
       this.#connectionsByUser.set(conn.userId, (this.#connectionsByUser.get(conn.userId) ?? 0) + 1);
+      ws.on('message', (data: Buffer, isBinary: boolean) =>
+        room.receive(conn, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), isBinary),
+      );
       ws.on('close', (code) => {
+        room.disconnect(conn);
         const open = (this.#connectionsByUser.get(conn.userId) ?? 1) - 1;
         if (open > 0) this.#connectionsByUser.set(conn.userId, open);
         else this.#connectionsByUser.delete(conn.userId);
@@ -261,6 +265,26 @@ export class SyncEndpoint {
     const quietSince = performance.now() - HEARTBEAT_IDLE_MS;
     this.#documents.forEachRoom((room) => room.heartbeat(quietSince));
   }
+}
+
+/** A WebSocket as the room's Peer: a failed send closes it (the client reconnects and syncs). */
+function socketPeer(ws: WebSocket): Peer {
+  return {
+    send(message) {
+      ws.send(message, (err) => {
+        if (err && ws.readyState === ws.OPEN) ws.close(CloseCode.goingAway, 'send failed');
+      });
+    },
+    close(code, reason) {
+      ws.close(code, reason);
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    get open() {
+      return ws.readyState === ws.OPEN;
+    },
+  };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,0 +1,99 @@
+import type { AccessEvent } from '../auth/access-events.ts';
+
+/** What one instance tells the others that hold the same document. */
+export type FanoutMessage =
+  /** An accepted update, already committed with its per-document sequence number. */
+  | { type: 'update'; documentId: string; seq: number; update: Uint8Array }
+  /** A presence (awareness) update relayed from a socket of the sending instance. */
+  | { type: 'awareness'; documentId: string; update: Uint8Array };
+
+/**
+ * Carries accepted updates and presence to the other server instances holding a document, and
+ * access changes to every instance (DESIGN.md §8). It carries speed, not truth: every update is
+ * committed before it is published, and a receiver that sees a sequence number skipped fills the
+ * gap from the store. A single instance needs no peers: `LocalFanout` delivers nothing.
+ */
+export interface Fanout {
+  /** This instance's id; messages come back with the id of the instance that sent them. */
+  readonly instanceId: string;
+  /** Sends a document message to the other instances subscribed to that document. */
+  publish(message: FanoutMessage): void;
+  /** Hears the other instances' messages about a document until the returned function is called. */
+  subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void;
+  /** Sends an access change to every other instance. */
+  publishAccess(event: AccessEvent): void;
+  /** Hears the other instances' access changes. */
+  subscribeAccess(listener: (event: AccessEvent) => void): () => void;
+  /** True when messages may have been lost (a reconnect): holders catch up from the store. */
+  onResync(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Fan-out between instances that share one process: every `LocalFanout` made with the same hub
+ * hears the others. The server runs one instance, so its hub has no one to tell; tests put two
+ * document registries on one store and one hub to act as two instances.
+ */
+export class LocalFanoutHub {
+  readonly #members = new Set<LocalFanout>();
+  join(member: LocalFanout): () => void {
+    this.#members.add(member);
+    return () => this.#members.delete(member);
+  }
+  others(member: LocalFanout): LocalFanout[] {
+    return [...this.#members].filter((m) => m !== member);
+  }
+}
+
+export class LocalFanout implements Fanout {
+  readonly instanceId: string;
+  readonly #hub: LocalFanoutHub;
+  readonly #leave: () => void;
+  readonly #documents = new Map<string, Set<(message: FanoutMessage) => void>>();
+  readonly #access = new Set<(event: AccessEvent) => void>();
+
+  constructor(instanceId: string, hub: LocalFanoutHub = new LocalFanoutHub()) {
+    this.instanceId = instanceId;
+    this.#hub = hub;
+    this.#leave = hub.join(this);
+  }
+
+  publish(message: FanoutMessage): void {
+    for (const other of this.#hub.others(this)) other.#deliver(message);
+  }
+
+  subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void {
+    let listeners = this.#documents.get(documentId);
+    if (!listeners) this.#documents.set(documentId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#documents.delete(documentId);
+    };
+  }
+
+  publishAccess(event: AccessEvent): void {
+    for (const other of this.#hub.others(this)) for (const listener of other.#access) listener(event);
+  }
+
+  subscribeAccess(listener: (event: AccessEvent) => void): () => void {
+    this.#access.add(listener);
+    return () => this.#access.delete(listener);
+  }
+
+  onResync(): () => void {
+    // Nothing is lost in a process.
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#leave();
+  }
+
+  #deliver(message: FanoutMessage): void {
+    // Asynchronous like a network: the publisher's send to its own sockets comes first.
+    queueMicrotask(() => {
+      for (const listener of this.#documents.get(message.documentId) ?? []) listener(message);
+    });
+  }
+}
