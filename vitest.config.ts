@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: fast unit tests beside the code, integration tests against a real server
-// process, fault tests (crashes, malformed input) and browser tests in Chromium. Sized for a 2-core machine: integration files run two
+// Five projects: fast unit tests beside the code, integration tests against a real server
+// process (twice: on SQLite and on PostgreSQL), fault tests (crashes, malformed input) and
+// browser tests in Chromium. Sized for a 2-core machine: integration files run two
 // at a time, browser files one at a time.
 export default defineConfig({
   test: {
@@ -18,6 +19,20 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        // The integration folder again, each server on a fresh PostgreSQL database of its own
+        // (test/support/server-process.ts); SQLite-only tests say so and check PostgreSQL's
+        // answer instead. Needs PostgreSQL on 127.0.0.1:5432 (./run test makes sure of it).
+        test: {
+          name: 'integration-pg',
+          include: ['test/integration/**/*.test.ts'],
+          env: { ACCORD_TEST_STORE: 'postgres' },
+          setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           maxWorkers: 2,

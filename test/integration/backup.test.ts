@@ -3,10 +3,12 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { cellKey } from '@accord/plan-calc';
 import { findCell, setCell } from '@accord/plan-model';
-import { makeDataDir, runCli, startServer } from '../support/server-process.ts';
+import { makeDataDir, runCli, startServer, TEST_STORE } from '../support/server-process.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced } from '../support/clients.ts';
 
-describe('backup, restore and one server per data directory', () => {
+// The SQLite file's own features: run in the SQLite pass only. On PostgreSQL the same commands
+// refuse and point to pg_dump / pg_restore (below), and several servers may share a database.
+describe.skipIf(TEST_STORE === 'postgres')('backup, restore and one server per data directory', () => {
   it('backs up online, refuses a restore while running, and restores the backed-up plan after a stop', { timeout: 60_000 }, async () => {
     const dataDir = makeDataDir();
     const server = await startServer({ dataDir });
@@ -55,5 +57,24 @@ describe('backup, restore and one server per data directory', () => {
     const result = await runCli(dataDir, ['restore', bogus]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^accord: /);
+  });
+});
+
+describe.runIf(TEST_STORE === 'postgres')('backup and restore on PostgreSQL', () => {
+  it('refuse with a sentence pointing to pg_dump and pg_restore, while verify-snapshots works', async () => {
+    const server = await startServer();
+    const backup = await runCli(server.dataDir, ['backup', path.join(makeDataDir(), 'nightly.sqlite')]);
+    expect(backup.code).toBe(2);
+    expect(backup.stderr).toMatch(
+      /^accord: backup works on the SQLite file only; the store is PostgreSQL \(DATABASE_URL\): take backups with pg_dump/,
+    );
+    const restore = await runCli(server.dataDir, ['restore', 'nightly.dump']);
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toMatch(/restore works on the SQLite file only.*pg_restore/);
+    const verified = await runCli(server.dataDir, ['verify-snapshots']);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/snapshots verified: the chain is intact/);
+    expect(fs.existsSync(path.join(server.dataDir, 'accord.sqlite'))).toBe(false);
+    await server.stop();
   });
 });

@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import Database from 'better-sqlite3';
 import type * as Y from 'yjs';
 import {
   CloseCode,
@@ -14,6 +12,7 @@ import {
 import { cellKey } from '@accord/plan-calc';
 import { createThread, findCell, getMeta, replyToThread, setCell } from '@accord/plan-model';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
+import { connectStore } from '../support/store.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient, apiCaller } from '../support/clients.ts';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
@@ -174,12 +173,14 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/All 7 snapshots verified/);
 
-    const db = new Database(path.join(server.dataDir, 'accord.sqlite'));
-    expect(() => db.prepare("update snapshots set name = 'rewritten'").run()).toThrow(/snapshots are immutable/);
-    expect(() => db.prepare('delete from snapshots').run()).toThrow(/snapshots are immutable/);
+    const db = await connectStore(server);
+    await expect(db.query("update snapshots set name = 'rewritten'")).rejects.toThrow(/snapshots are immutable/);
+    await expect(db.query('delete from snapshots')).rejects.toThrow(/snapshots are immutable/);
+    if (db.store === 'postgres') await expect(db.query('truncate snapshots')).rejects.toThrow(/snapshots are immutable/);
     // Someone with raw database access drops the guard and rewrites history: the chain catches it.
-    db.exec("drop trigger snapshots_no_update; update snapshots set name = 'rewritten' where chain_index = 1");
-    db.close();
+    await db.query(db.store === 'postgres' ? 'drop trigger snapshots_no_update on snapshots' : 'drop trigger snapshots_no_update');
+    await db.query("update snapshots set name = 'rewritten' where chain_index = 1");
+    await db.close();
     const tampered = await runCli(server.dataDir, ['verify-snapshots']);
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toMatch(/#1\): content does not match its hash/);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import Database from 'better-sqlite3';
-import path from 'node:path';
 import { CloseCode, type CellChangesResponse } from '@accord/protocol';
 import { cellKey } from '@accord/plan-calc';
 import { findCell, setCell } from '@accord/plan-model';
 import { startServer, type ServerProcess } from '../support/server-process.ts';
+import { connectStore } from '../support/store.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced } from '../support/clients.ts';
 
 describe('cell history, limits and storage failures', () => {
@@ -88,15 +87,17 @@ describe('cell history, limits and storage failures', () => {
       const sales = connectPlan(server.url, planId, salesCookie);
       const watcher = connectPlan(server.url, planId, (await signIn(server.url, demoEmail('viewer'))).cookie);
       await Promise.all([synced(sales), synced(watcher)]);
-      // Another process holds the write lock longer than the server's busy timeout (5 s).
-      const db = new Database(path.join(server.dataDir, 'accord.sqlite'));
-      db.exec('BEGIN IMMEDIATE');
+      // Another process holds the write lock longer than the server's busy timeout (5 s; on
+      // PostgreSQL a lock on the update log for longer than the server's lock_timeout, also 5 s).
+      const db = await connectStore(server);
+      await db.query(db.store === 'postgres' ? 'begin' : 'BEGIN IMMEDIATE');
+      if (db.store === 'postgres') await db.query('lock table document_updates in exclusive mode');
       const key = cellKey('ENE-002', '2099-07');
       setCell(sales.doc, 'sales', key, 777);
       await vi.waitFor(() => expect(sales.closes.map((c) => c.code)).toContain(CloseCode.storageFailed), { timeout: 15_000 });
       expect(findCell(watcher.doc, 'sales', key)).toBeUndefined();
-      db.exec('ROLLBACK');
-      db.close();
+      await db.query('ROLLBACK');
+      await db.close();
       // The provider reconnects by itself and its sync step sends the edit again.
       await vi.waitFor(() => expect(findCell(watcher.doc, 'sales', key)).toBe(777), { timeout: 15_000 });
       sales.destroy();

@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import Database from 'better-sqlite3';
 import {
   CloseCode,
   type CellChangesResponse,
@@ -17,6 +15,7 @@ import {
 import { bucketRange, cellKey, diffPlans, PlanCalculator, type GroupPlan, type PlanData } from '@accord/plan-calc';
 import { findCell, getMeta, readPlanData, setCell } from '@accord/plan-model';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
+import { connectStore } from '../support/store.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient, upgradeStatus, apiCaller } from '../support/clients.ts';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
@@ -353,12 +352,12 @@ describe('scenarios: fork, co-edit, compare, merge back', () => {
     const syncUrl = `${server.url.replace(/^http/, 'ws')}/sync/${scratch.id}`;
     expect(await upgradeStatus(syncUrl, { cookie: s.sales!.cookie, origin: server.url })).toBe(404);
 
-    const db = new Database(path.join(server.dataDir, 'accord.sqlite'), { readonly: true });
-    const count = (table: string) =>
-      (db.prepare(`select count(*) as n from ${table} where document_id = ?`).get(scratch.id) as { n: number }).n;
-    expect([count('document_states'), count('document_updates'), count('cell_history')]).toEqual([0, 0, 0]);
-    const audit = db.prepare('select action from audit_log where target = ? order by id').all(scratch.id) as { action: string }[];
+    const db = await connectStore(server);
+    const count = async (table: string) =>
+      Number((await db.query<{ n: number }>(`select count(*) as n from ${table} where document_id = ?`, [scratch.id]))[0]!.n);
+    expect([await count('document_states'), await count('document_updates'), await count('cell_history')]).toEqual([0, 0, 0]);
+    const audit = await db.query<{ action: string }>('select action from audit_log where target = ? order by id', [scratch.id]);
     expect(audit.map((a) => a.action)).toEqual(['scenario.create', 'scenario.delete']);
-    db.close();
+    await db.close();
   });
 });

@@ -1,11 +1,87 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 /** The repository root, from which the server and the CLI are started. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The store the servers of this run use: `ACCORD_TEST_STORE=postgres` (set by the
+ * `integration-pg` project) gives each data directory a fresh PostgreSQL database; otherwise each
+ * uses its own SQLite file, as `pnpm serve` does by default.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.ACCORD_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The PostgreSQL server (its maintenance database) on which test databases are created and dropped. */
+export const TEST_POSTGRES_URL = process.env.ACCORD_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// Data directory → the URL of the database created for it by this test file (PostgreSQL mode).
+const databases = new Map<string, string>();
+
+/** Runs `work` with a connection to the maintenance database of the test PostgreSQL server. */
+async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, application_name: 'accord-tests' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The PostgreSQL database that belongs to a data directory: created on first use, empty, named
+ * `accord_t_<random>` so that parallel test files and other people's runs never share one.
+ */
+export async function databaseFor(dataDir: string): Promise<string> {
+  const existing = databases.get(dataDir);
+  if (existing) return existing;
+  const name = `accord_t_${crypto.randomBytes(6).toString('hex')}`;
+  await withAdminClient(async (client) => {
+    // CREATE DATABASE copies template1 and fails while another session is connected to it (two
+    // files creating at the same instant): try again shortly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`create database ${name}`);
+        return;
+      } catch (e: unknown) {
+        if ((e as { code?: string }).code !== '55006' || attempt >= 20) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  });
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  databases.set(dataDir, url.toString());
+  return url.toString();
+}
+
+/** Drops the database created for a data directory, ending any connection still open to it. */
+export async function dropDatabaseFor(dataDir: string): Promise<void> {
+  const url = databases.get(dataDir);
+  if (!url) return;
+  databases.delete(dataDir);
+  const name = new URL(url).pathname.slice(1);
+  await withAdminClient((client) => client.query(`drop database if exists ${name} with (force)`));
+}
+
+/** Drops every database this test file created (registered as an afterAll hook in PostgreSQL mode). */
+export async function dropTestDatabases(): Promise<void> {
+  for (const dataDir of [...databases.keys()]) await dropDatabaseFor(dataDir);
+}
+
+// This process's environment without a store of the person running the tests: each server and
+// CLI run is pointed at its own store below.
+const { DATABASE_URL: _databaseUrl, REDIS_URL: _redisUrl, ...inheritedEnv } = process.env;
+
+/** The environment that points a server or the CLI at the store of a data directory. */
+async function storeEnv(dataDir: string, store: 'sqlite' | 'postgres'): Promise<Record<string, string>> {
+  return store === 'postgres' ? { DATABASE_URL: await databaseFor(dataDir) } : {};
+}
 
 /** A fresh data directory under the system temp dir. */
 export function makeDataDir(): string {
@@ -16,6 +92,9 @@ export interface ServerProcess {
   url: string;
   port: number;
   dataDir: string;
+  /** The store it runs on; `databaseUrl` is its PostgreSQL database when that is `postgres`. */
+  store: 'sqlite' | 'postgres';
+  databaseUrl: string | undefined;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM and wait for a clean exit; resolves with the exit code. */
@@ -26,15 +105,36 @@ export interface ServerProcess {
 
 /**
  * Starts `node server/src/main.ts` as a child process, exactly as `pnpm serve` does, and waits
- * for its "listening" log line. PORT defaults to 0 (any free port).
+ * for its "listening" log line. PORT defaults to 0 (any free port). The store is TEST_STORE
+ * unless `store` says otherwise; on PostgreSQL the data directory's database is created on first
+ * use. A server given no data directory has its database dropped when it is stopped; one given a
+ * data directory (to be started again on it) keeps it until the test file ends.
  */
 export async function startServer(
-  options: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    args?: string[];
+    env?: Record<string, string>;
+    store?: 'sqlite' | 'postgres';
+    /** Another instance's PostgreSQL database, to share instead of one for this data directory. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? makeDataDir();
+  const store = options.databaseUrl ? 'postgres' : (options.store ?? TEST_STORE);
+  const env = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : await storeEnv(dataDir, store);
   const child = spawn(process.execPath, ['server/src/main.ts', ...(options.args ?? ['--demo'])], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(options.port ?? 0), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...options.env },
+    env: {
+      ...inheritedEnv,
+      DATA_DIR: dataDir,
+      PORT: String(options.port ?? 0),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -66,10 +166,14 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     port,
     dataDir,
+    store,
+    databaseUrl: env.DATABASE_URL,
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      if (!options.dataDir) await dropDatabaseFor(dataDir);
+      return code;
     },
     kill: async () => {
       child.kill('SIGKILL');
@@ -78,11 +182,18 @@ export async function startServer(
   };
 }
 
-/** Runs a command-line entry (`server/src/cli.ts`) against a data directory. */
-export async function runCli(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a command-line entry (`server/src/cli.ts`) against the store of a data directory (its
+ * PostgreSQL database in PostgreSQL mode, as for startServer).
+ */
+export async function runCli(
+  dataDir: string,
+  args: string[],
+  options: { store?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child: ChildProcess = spawn(process.execPath, ['server/src/cli.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: { ...inheritedEnv, DATA_DIR: dataDir, ...(await storeEnv(dataDir, options.store ?? TEST_STORE)), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
