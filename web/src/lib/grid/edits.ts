@@ -119,7 +119,8 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
       skippedTotals++;
       continue;
     }
-    const total = applyEntry(entry, cell.base ?? 0, decimals);
+    // Not rounded here: a spread rounds each cell to its step, a scaled rate to RATE_DECIMALS.
+    const total = applyEntry(entry, cell.base ?? 0, 12);
     if (total === undefined || total === null) continue;
     const buckets = bucketsOf(ctx.calc, column);
     if (cell.edit === 'scale') {
