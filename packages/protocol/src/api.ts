@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChangeKind } from './change-notes.ts';
 import type { Role } from './roles.ts';
 
 /** Error codes of the REST API; every error body is `{ error: { code, message } }`. */
@@ -138,6 +139,12 @@ export interface CellChangeView {
   userId: string | null;
   userName: string | null;
   at: string;
+  /** The change it was part of (GET …/changes/:seq lists its other cells); null for history older than changes. */
+  seq: number | null;
+  /** How that change was made (typed, pasted, spread, import, merge…); null for older history. */
+  kind: ChangeKind | null;
+  /** That change in planner words; null for older history. */
+  summary: string | null;
 }
 
 /** GET /api/plans/:planId/history?root=&key= and GET /api/plans/:planId/changes?since= */

@@ -8,3 +8,4 @@ export * from './data.ts';
 export * from './actions.ts';
 export * from './cell-bounds.ts';
 export * from './change-notes.ts';
+export * from './history.ts';

@@ -11,6 +11,7 @@ import { randomId } from '../db/ids.ts';
 import { authenticate, bearerToken } from '../auth/principal.ts';
 import { authRoutes } from './auth.routes.ts';
 import { planRoutes } from './plan.routes.ts';
+import { historyRoutes } from './history.routes.ts';
 import { governanceRoutes } from './governance.routes.ts';
 import { dataRoutes } from './data.routes.ts';
 import { exportRoutes } from './export.routes.ts';
@@ -90,6 +91,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   });
   api.route('/', authRoutes(services));
   api.route('/', planRoutes(services));
+  api.route('/', historyRoutes(services));
   api.route('/', governanceRoutes(services));
   api.route('/', dataRoutes(services));
   api.route('/', exportRoutes(services));
