@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { CloseCode, type CellChangesResponse } from '@accord/protocol';
+import * as encoding from 'lib0/encoding';
+import {
+  CHANGE_NOTE_MESSAGE,
+  CloseCode,
+  type CellChangesResponse,
+  type ChangeDetailResponse,
+  type ChangeListResponse,
+} from '@accord/protocol';
 import { cellKey } from '@accord/plan-calc';
 import { findCell, setCell } from '@accord/plan-model';
 import { startServer, type ServerProcess } from '../support/server-process.ts';
@@ -25,6 +32,40 @@ describe('cell history, limits and storage failures', () => {
   const rawSocket = (cookie: string) =>
     new WebSocket(`${server.url.replace('http', 'ws')}/sync/${planId}`, { headers: { cookie, origin: server.url } });
   const closeCode = (ws: WebSocket) => new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+
+  it('keeps each edit as one change with how it was made (its change note) and every cell it touched', async () => {
+    const sales = connectPlan(server.url, planId, salesCookie);
+    await synced(sales);
+    const keys = ['2099-07', '2099-08', '2099-09'].map((month) => cellKey('JUI-003', month));
+    // One transaction, as a spread is: three cells in one update, then its note on the same socket.
+    sales.doc.transact(() => keys.forEach((key, i) => setCell(sales.doc, 'sales', key, 1000 + i)));
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, CHANGE_NOTE_MESSAGE);
+    encoding.writeVarString(encoder, JSON.stringify({ kind: 'spread', summary: 'Juices · Sales forecast · Q3 99: 3,003, spread equally' }));
+    sales.provider.ws!.send(encoding.toUint8Array(encoder));
+    const activity = async () =>
+      (
+        (await (
+          await fetch(`${server.url}/api/plans/${planId}/activity?limit=5`, { headers: { cookie: salesCookie } })
+        ).json()) as ChangeListResponse
+      ).changes;
+    await vi.waitFor(async () => expect((await activity())[0]).toMatchObject({ kind: 'spread', cells: 3, userName: 'Sofia Alvarez' }));
+    const [latest] = await activity();
+    expect(latest!.summary).toBe('Juices · Sales forecast · Q3 99: 3,003, spread equally');
+    const detail = (await (
+      await fetch(`${server.url}/api/plans/${planId}/changes/${latest!.seq}`, { headers: { cookie: salesCookie } })
+    ).json()) as ChangeDetailResponse;
+    expect(detail.cells.map((c) => [c.key, c.oldValue, c.newValue])).toEqual(keys.map((key, i) => [key, null, 1000 + i]));
+    // The cell's own history names the change it was part of.
+    const history = (await (
+      await fetch(`${server.url}/api/plans/${planId}/history?root=sales&key=${encodeURIComponent(keys[0]!)}`, {
+        headers: { cookie: salesCookie },
+      })
+    ).json()) as CellChangesResponse;
+    expect(history.changes[0]).toMatchObject({ seq: latest!.seq, kind: 'spread' });
+    expect((await fetch(`${server.url}/api/plans/${planId}/changes/999999`, { headers: { cookie: salesCookie } })).status).toBe(404);
+    sales.destroy();
+  });
 
   it('records who changed a cell from what to what, and what changed since a time', async () => {
     const since = new Date().toISOString();
