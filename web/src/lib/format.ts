@@ -118,14 +118,15 @@ export function formatCompact(value: number, currency?: string): string {
   return format.format(value);
 }
 
-// Width of the grid's characters at its font size (0.82rem of a 16px root, tabular digits), in px:
-// digits and most signs ~7.4, separators ~3.6. Estimated rather than measured: the grid formats
-// thousands of cells a frame and measuring text would force layout.
+// Width of the grid's characters at its font size (0.82rem of a 16px root, tabular digits) in the
+// semibold of the family and total rows, in px: digits and most signs ~8, separators ~4 (measured in
+// Chromium with Debian's default sans). Estimated rather than measured: the grid formats thousands
+// of cells a frame and measuring text would force layout.
 const NARROW = new Set([',', '.', ' ', '\u00a0']);
 
 /** Whether `text` fits a column `widthPx` wide after the cell's padding (14 px) and a comment mark. */
 export function fitsColumn(text: string, widthPx: number): boolean {
   let px = 0;
-  for (const char of text) px += NARROW.has(char) ? 3.6 : 7.4;
-  return px <= widthPx - 16;
+  for (const char of text) px += NARROW.has(char) ? 4 : 8;
+  return px <= widthPx - 18;
 }

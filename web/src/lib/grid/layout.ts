@@ -5,8 +5,8 @@ import { LAYER_IDS, LAYERS, RESOURCE_LAYERS, type Layer, type LayerId, type Reso
 /** Row height in px: fixed so the virtualiser can place any row without measuring it. */
 export const ROW_PX = 28;
 /** Widths of the sticky label columns and of the value columns, in px (fixed: only columns in view render). */
-export const PRODUCT_PX = 210;
-export const LAYER_PX = 140;
+export const PRODUCT_PX = 200;
+export const LAYER_PX = 150;
 export const STICKY_PX = PRODUCT_PX + LAYER_PX;
 export const BUCKET_PX = 88;
 export const PERIOD_PX = 104;
