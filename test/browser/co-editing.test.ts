@@ -53,7 +53,10 @@ describe('two planners in one plan (Chromium)', () => {
     }
 
     // Sales types a forecast into the first editable sales cell.
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const key = (await sales
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .first()
+      .getAttribute('data-key'))!;
     expect(key).toMatch(/^[A-Z]{3}-\d{3}\|\d{4}-\d{2}$/);
     const cell = cellOf('sales', key);
     const inventoryCell = cellOf('projectedInventory', key);

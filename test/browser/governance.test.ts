@@ -40,7 +40,10 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await openPanel(finance);
 
     // Sales selects a forecast cell in view and comments on it, mentioning Fiona through the suggestions.
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const key = (await sales
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .first()
+      .getAttribute('data-key'))!;
     await selectCell(sales, cellOf('sales', key));
     await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('sales');
     await sales.locator('[data-testid=new-thread-text]').click();
@@ -129,7 +132,10 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await plan.goto(`${env.base}/plans/${planId}`);
     await plan.waitForSelector(grid);
     await expect.poll(() => plan.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
-    const key = (await plan.locator('td[data-root=consensus][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const key = (await plan
+      .locator('tr[data-row-kind=product] td[data-root=consensus][data-editable=true]')
+      .nth(1)
+      .getAttribute('data-key'))!;
     const [rowId, bucket] = key.split('|') as [string, string];
     await typeInto(plan, 'consensus', key, '4321');
     await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('4321');

@@ -180,7 +180,10 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
   it('opens the charts on the selected SKU and redraws them when another participant edits it', async () => {
     const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
     const { page: viewer, context: viewerContext } = await openPlanAs(env.browser, env.base, 'viewer');
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const key = (await sales
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .first()
+      .getAttribute('data-key'))!;
     const [productId, bucket] = key.split('|') as [string, string];
 
     // The charts start closed and ECharts is not loaded until they open.
@@ -223,7 +226,10 @@ describe('meetings: activity, live charts and access changes (Chromium)', () => 
   it('clears the offline copy and explains the reload when the role changes; accepted and newly allowed edits stay', async () => {
     const { page: member, context: memberContext, planId } = await openPlanAs(env.browser, env.base, 'sales');
     const { page: leader, context: leaderContext } = await openPlanAs(env.browser, env.base, 'leader');
-    const key = (await member.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const key = (await member
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .nth(1)
+      .getAttribute('data-key'))!;
 
     // An edit made while the member is still in sales reaches the server.
     await typeInto(member, 'sales', key, '24680');

@@ -33,7 +33,7 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     const markPoll = { timeout: 30_000 };
 
     // Two cells in view on both pages (same viewport, same plan), named by row id and column index.
-    const cells = sales.locator(`${grid} td[data-root=sales][data-editable=true]`);
+    const cells = sales.locator(`${grid} tr[data-row-kind=product] td[data-root=sales][data-editable=true]`);
     // Both attributes in one read: the grid may redraw between two reads (cells are recycled).
     const where = (n: number) => cells.nth(n).evaluate((cell) => `${cell.getAttribute('data-row-id')}:${cell.getAttribute('data-col')}`);
     const [first, second] = [await where(2), await where(5)];
@@ -104,7 +104,7 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     await expect.poll(() => scrollTopOf(follower), poll).toBe(300);
 
     // Selection follows.
-    const key = (await presenter.locator('td[data-root=sales]').nth(3).getAttribute('data-key'))!;
+    const key = (await presenter.locator('tr[data-row-kind=product] td[data-root=sales]').nth(3).getAttribute('data-key'))!;
     await selectCell(presenter, cellOf('sales', key));
     await expect.poll(() => follower.locator(cellOf('sales', key)).getAttribute('data-active'), poll).toBe('true');
     expect(await banner.getAttribute('data-following')).toBe('true');
@@ -133,7 +133,10 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
   it('keeps an edit made offline, counts it as pending, and delivers it after reconnecting', async () => {
     const { page: sales, context: salesContext } = await openPlanAs(env.browser, env.base, 'sales');
     const { page: other } = await openPlanAs(env.browser, env.base, 'viewer');
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const key = (await sales
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .first()
+      .getAttribute('data-key'))!;
     const cell = cellOf('sales', key);
 
     await salesContext.setOffline(true);
@@ -172,7 +175,7 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
           };
         });
       }, store);
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const key = (await sales.locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
     const cell = cellOf('sales', key);
     await sales.locator(cell).scrollIntoViewIfNeeded();
 

@@ -244,7 +244,7 @@ describe('the planning grid (Chromium)', () => {
     // The stage arrives through the document; the grid locks the closed section without a reload,
     // so sales is never refused by the server for typing into it.
     await expect.poll(() => sales.locator('td[data-root=sales][data-editable=true]').count()).toBe(0);
-    expect(await sales.locator('td[data-root=sales][aria-readonly=true]').first().getAttribute('title')).toMatch(
+    expect(await sales.locator('tr[data-row-kind=product] td[data-root=sales][aria-readonly=true]').first().getAttribute('title')).toMatch(
       /^Closed at the supply-review stage/,
     );
     expect(await sales.locator('[data-testid=connection-status]').textContent()).toBe('live');

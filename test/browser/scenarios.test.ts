@@ -38,7 +38,10 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
     expect(await sales.locator('[data-testid=scenario-title]').textContent()).toBe('Scenario: Push promotion');
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    const key = (await sales
+      .locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')
+      .first()
+      .getAttribute('data-key'))!;
     expect(key).toMatch(/\|\d{4}-\d{2}$/);
     const cell = cellOf('sales', key);
     const before = await sales.locator(cell).getAttribute('data-value');
@@ -132,7 +135,7 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.goto(`${env.base}/plans/${planId}/scenarios/${scenarioId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => status(sales).textContent(), WAIT).toBe('live');
-    const key = (await sales.locator('td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
+    const key = (await sales.locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]').nth(1).getAttribute('data-key'))!;
     const cell = cellOf('sales', key);
     await typeInto(sales, 'sales', key, '11111');
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('11111');
