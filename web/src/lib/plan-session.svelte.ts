@@ -115,6 +115,8 @@ export class PlanSession {
   meta = $state.raw<PlanMeta | null>(null);
   /** Bumped after every applied batch of document changes: the grid's signal to redraw. */
   version = $state(0);
+  /** Bumped with the batch when a hold changed (holds are flags in the hold roots). */
+  holdsVersion = $state(0);
   canUndo = $state(false);
   canRedo = $state(false);
   peers = $state.raw<Peer[]>([]);
@@ -158,6 +160,7 @@ export class PlanSession {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pendingCatalog = new Map<string, { kind: EntityRoot; id: string }>();
   #pendingMeta = false;
+  #pendingHolds = false;
   #pendingThreads = false;
   #pendingDecisions = false;
   #unobserve: (() => void)[] = [];
@@ -501,7 +504,10 @@ export class PlanSession {
     for (const root of VALUE_ROOTS) {
       const map = doc.getMap<unknown>(root);
       const observer = (event: Y.YMapEvent<unknown>) => {
-        if (isHoldRoot(root)) this.#holdsSeen.delete(root);
+        if (isHoldRoot(root)) {
+          this.#holdsSeen.delete(root);
+          this.#pendingHolds = true;
+        }
         for (const key of event.keysChanged) {
           const value = map.get(key);
           this.#pendingCells.set(`${root}\u0000${key}`, {
@@ -778,6 +784,8 @@ export class PlanSession {
       this.#rebuild();
       return;
     }
+    if (this.#pendingHolds) this.holdsVersion += 1;
+    this.#pendingHolds = false;
     this.version += 1;
   }
 
@@ -789,6 +797,7 @@ export class PlanSession {
 
   #rebuild(): void {
     this.#holdsSeen.clear();
+    this.holdsVersion += 1;
     this.threads = readThreads(this.#doc);
     this.decisions = readDecisions(this.#doc);
     try {

@@ -82,6 +82,11 @@ export interface CellContext {
   periods: Map<object, PeriodSummary[] | ResourcePeriodSummary[]>;
   /** Per-redraw cache of a roll-up row's member products (by group id). */
   members: Map<string, ProductPlan[]>;
+  /**
+   * Hold states of aggregate cells by `root|rowId|columnId`, kept by the grid while no hold, catalog
+   * or setting changed: a total's horizon cell covers 36,000 cells, too many to look up every frame.
+   */
+  holdCache: Map<string, CellView['held']>;
 }
 
 /** Creates a cell context with an empty per-redraw cache. */
@@ -93,10 +98,11 @@ export function cellContext(options: {
   meta: { currency: string; cycleStage: string };
   mode?: DisplayMode;
   hasHolds?: CellContext['hasHolds'];
+  holdCache?: CellContext['holdCache'];
 }): CellContext {
-  const { calc, read, catalog, role, meta, mode = 'units', hasHolds = () => true } = options;
+  const { calc, read, catalog, role, meta, mode = 'units', hasHolds = () => true, holdCache = new Map() } = options;
   const stage = isStage(meta.cycleStage) ? meta.cycleStage : 'data-gathering';
-  return { calc, read, catalog, role, stage, currency: meta.currency, mode, hasHolds, periods: new Map(), members: new Map() };
+  return { calc, read, catalog, role, stage, currency: meta.currency, mode, hasHolds, periods: new Map(), members: new Map(), holdCache };
 }
 
 const blank = (root: string, key: string): CellView => ({
@@ -276,12 +282,20 @@ export function spreadRows(ctx: Pick<CellContext, 'calc' | 'members'>, row: Valu
 }
 
 /** Held cells under a cell: all of them, some, or none (undefined). */
-function holdState(ctx: CellContext, root: HoldableRoot, rowIds: readonly string[], buckets: readonly Bucket[]): CellView['held'] {
+function holdState(
+  ctx: CellContext,
+  root: HoldableRoot,
+  rowIds: readonly string[],
+  buckets: readonly Bucket[],
+  cacheKey?: string,
+): CellView['held'] {
   if (!ctx.hasHolds(HOLD_ROOT_OF[root]) || rowIds.length === 0 || buckets.length === 0) return undefined;
+  if (cacheKey !== undefined && ctx.holdCache.has(cacheKey)) return ctx.holdCache.get(cacheKey);
   let held = 0;
   for (const rowId of rowIds) for (const bucket of buckets) if (isHeld(ctx.read, root, rowId, bucket)) held++;
-  if (held === 0) return undefined;
-  return held === rowIds.length * buckets.length ? 'all' : 'some';
+  const state = held === 0 ? undefined : held === rowIds.length * buckets.length ? 'all' : 'some';
+  if (cacheKey !== undefined) ctx.holdCache.set(cacheKey, state);
+  return state;
 }
 
 /** One cell of a product, family, total or resource row. */
@@ -540,7 +554,7 @@ function groupCell(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | 't
   if (layer.spread) {
     const direct = layer.id === 'budget' && row.kind === 'family' && column.kind === 'horizon';
     makeEditable(ctx, cell, layer.spread, direct ? 'cell' : layer.intensive ? 'scale' : 'spread');
-    cell.held = holdState(ctx, layer.spread, spreadRows(ctx, row), bucketsOf(ctx.calc, column));
+    cell.held = holdState(ctx, layer.spread, spreadRows(ctx, row), bucketsOf(ctx.calc, column), `${row.id}|${column.id}`);
   }
   return cell;
 }
