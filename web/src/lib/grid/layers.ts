@@ -109,7 +109,8 @@ export const LAYERS: Readonly<Record<LayerId, Layer>> = {
 
 /** Layers shown until the user picks others: each role starts with what it plans. */
 export function defaultLayers(role: Role): readonly LayerId[] {
-  if (role === 'finance') return ['demand', 'price', 'unitCost', 'revenue', 'margin', 'budget', 'budgetGap'];
+  // Finance also sees the sales forecast: in the meeting it watches revenue move as sales types.
+  if (role === 'finance') return ['sales', 'demand', 'price', 'unitCost', 'revenue', 'margin', 'budget', 'budgetGap'];
   return ['statistical', 'sales', 'consensus', 'demand', 'production', 'projectedInventory', 'daysOfCover'];
 }
 
