@@ -30,8 +30,9 @@ const USAGE = `Usage: pnpm accord <command> [options]   (DATABASE_URL or DATA_DI
                                                   on PostgreSQL use pg_dump)
   restore <file>                                  replace the SQLite database with a backup (stop the server first;
                                                   on PostgreSQL use pg_restore)
-  forecast <train.csv> --horizon H --season-length M --out F [--method auto]
-                                                  forecast every series of an M4-layout CSV (id,v1,v2,…)
+  forecast <train.csv> --horizon H --out F [--season-length auto|M] [--bucket month|week|…] [--method auto]
+                                                  forecast every series of an M4-layout CSV (id,v1,v2,…); the season
+                                                  length is auto by default (12 for months, 52 for weeks)
   help                                            this text`;
 
 /** `pnpm accord <command>`: administration from the command line, on the same database as the server. */

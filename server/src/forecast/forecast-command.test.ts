@@ -45,6 +45,34 @@ describe('accord forecast', () => {
     values.forEach((value) => expect(value).toBeGreaterThan(10));
   });
 
+  it('takes the season length from the bucket size by default (auto: 12 for months) and checks it on the data', async () => {
+    // Two years of a summer-peaking series: with auto (monthly) the forecast keeps the season, with 1 it has none.
+    const months = Array.from({ length: 24 }, (_, t) => Math.round(1000 * (1 + 0.4 * Math.sin((2 * Math.PI * (t - 3)) / 12))));
+    const file = await input(`S,${months.join(',')}\nFLAT,${months.map(() => 500).join(',')}\n`);
+    const read = async (out: string) =>
+      (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((row) => row.split(',').slice(1).map(Number));
+    const auto = path.join(dir, 'auto.csv');
+    expect(await runForecastCommand([file, '--horizon', '12', '--out', auto])).toBe(0);
+    const [seasonal, flat] = await read(auto);
+    expect(Math.max(...seasonal!) / Math.min(...seasonal!)).toBeGreaterThan(2);
+    expect(new Set(flat)).toEqual(new Set([500]));
+    // Without a season the forecast only follows the trend: it never turns.
+    const monotone = (values: number[]) =>
+      values.slice(2).every((value, i) => (value - values[i + 1]!) * (values[i + 1]! - values[i]!) >= 0);
+    expect(monotone(seasonal!)).toBe(false);
+    const none = path.join(dir, 'none.csv');
+    expect(await runForecastCommand([file, '--horizon', '12', '--season-length', '1', '--out', none])).toBe(0);
+    expect(monotone((await read(none))[0]!)).toBe(true);
+    // Weekly buckets: 52 weeks a season, which 24 values cannot show, so no season either.
+    const weekly = path.join(dir, 'weekly.csv');
+    expect(await runForecastCommand([file, '--horizon', '12', '--bucket', 'week', '--out', weekly])).toBe(0);
+    expect(monotone((await read(weekly))[0]!)).toBe(true);
+  });
+
   it('names the line and value of a non-numeric cell and exits with 2', async () => {
     const file = await input('W1,1,2,3\nW3,4,abc,6\n');
     expect(await runForecastCommand([file, '--horizon', '2', '--out', path.join(dir, 'o.csv')])).toBe(2);
@@ -67,6 +95,10 @@ describe('accord forecast', () => {
   it('rejects bad flags: a zero horizon, an unknown method, an unknown option and a missing --out', async () => {
     const file = await input('W1,1,2,3\n');
     const out = path.join(dir, 'o.csv');
+    expect(await runForecastCommand([file, '--horizon', '2', '--out', out, '--season-length', 'yearly'])).toBe(2);
+    expect(await runForecastCommand([file, '--horizon', '2', '--out', out, '--bucket', 'fortnight'])).toBe(2);
+    expect(errors.join('\n')).toContain('--season-length must be auto or a positive whole number, got "yearly"');
+    expect(errors.join('\n')).toContain('unknown --bucket "fortnight"');
     expect(await runForecastCommand([file, '--horizon', '0', '--out', out])).toBe(2);
     expect(await runForecastCommand([file, '--horizon', '2', '--out', out, '--method', 'prophet'])).toBe(2);
     expect(await runForecastCommand([file, '--horizon', '2', '--out', out, '--colour', 'red'])).toBe(2);

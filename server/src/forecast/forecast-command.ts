@@ -1,11 +1,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { forecast, isMethodName, methodNames, type MethodName } from '@accord/forecast';
+import {
+  forecast,
+  isBucketSize,
+  isMethodName,
+  methodNames,
+  seasonLengthFor,
+  SEASON_LENGTH_BY_BUCKET,
+  type BucketSize,
+  type MethodName,
+} from '@accord/forecast';
 
-const USAGE = `Usage: accord forecast <train.csv> --horizon <h> [--season-length <m>] --out <forecasts.csv> [--method auto|${methodNames.join('|')}]
+const BUCKETS = Object.keys(SEASON_LENGTH_BY_BUCKET).join('|');
+const USAGE = `Usage: accord forecast <train.csv> --horizon <h> --out <forecasts.csv> [--season-length auto|<m>] [--bucket ${BUCKETS}] [--method auto|${methodNames.join('|')}]
 
   Reads one series a line in the M4 layout (id,v1,v2,… without a header; values may be quoted) and writes
-  a header line id,f1,…,fh followed by one line of forecasts per series. --season-length defaults to 1.`;
+  a header line id,f1,…,fh followed by one line of forecasts per series. --season-length defaults to auto:
+  the yearly cycle of --bucket (month: 12, week: 52, quarter: 4, day: 7, year: 1; default month), then
+  checked on each series' data (a series without a seasonal pattern beyond noise gets no season).`;
 
 /** An input or usage problem a person can fix; it ends the command with exit code 2. */
 class ForecastInputError extends Error {}
@@ -15,6 +27,8 @@ interface CommandOptions {
   out: string;
   horizon: number;
   seasonLength: number;
+  /** Where the season length came from: `auto` from the bucket size, or the flag. */
+  seasonLengthFrom: BucketSize | 'flag';
   method: MethodName | 'auto';
 }
 
@@ -35,9 +49,11 @@ export async function runForecastCommand(args: string[]): Promise<number> {
     const options = parseOptions(args);
     const series = parseSeriesCsv(await readInput(options.input), options.input);
     const lines = [['id', ...Array.from({ length: options.horizon }, (_, i) => `f${i + 1}`)].join(',')];
+    let seasonal = 0;
     for (const { line, id, values } of series) {
       try {
         const result = forecast(values, { horizon: options.horizon, seasonLength: options.seasonLength, method: options.method });
+        if (result.seasonallyAdjusted) seasonal++;
         lines.push([csvCell(id), ...result.forecast.map(formatNumber)].join(','));
       } catch (e: unknown) {
         throw new ForecastInputError(`${options.input}, line ${line} (${id}): ${messageOf(e)}`);
@@ -46,7 +62,14 @@ export async function runForecastCommand(args: string[]): Promise<number> {
     await writeFile(options.out, `${lines.join('\n')}\n`).catch((e: unknown) => {
       throw new ForecastInputError(`cannot write ${options.out}: ${messageOf(e)}`);
     });
-    console.log(`Forecast ${series.length} series ${options.horizon} steps ahead (method ${options.method}) into ${options.out}.`);
+    const season =
+      options.seasonLengthFrom === 'flag'
+        ? `season length ${options.seasonLength}`
+        : `season length ${options.seasonLength} (auto, ${options.seasonLengthFrom} buckets)`;
+    const found = options.seasonLength > 1 ? `; ${seasonal} of them seasonal on their data` : '';
+    console.log(
+      `Forecast ${series.length} series ${options.horizon} steps ahead (method ${options.method}, ${season}${found}) into ${options.out}.`,
+    );
     return 0;
   } catch (e: unknown) {
     if (e instanceof ForecastInputError) {
@@ -67,6 +90,7 @@ function parseOptions(args: string[]): CommandOptions {
       options: {
         horizon: { type: 'string' },
         'season-length': { type: 'string' },
+        bucket: { type: 'string' },
         out: { type: 'string' },
         method: { type: 'string' },
       },
@@ -81,23 +105,35 @@ function parseOptions(args: string[]): CommandOptions {
   if (values.out === undefined || values.out === '') throw new ForecastInputError(`--out <forecasts.csv> is required.\n${USAGE}`);
   const method = values.method ?? 'auto';
   if (!isMethodName(method)) throw new ForecastInputError(`unknown --method "${method}"; choose auto or one of ${methodNames.join(', ')}.`);
+  const bucket = values.bucket ?? 'month';
+  if (!isBucketSize(bucket)) throw new ForecastInputError(`unknown --bucket "${bucket}"; choose one of ${BUCKETS.replaceAll('|', ', ')}.`);
+  const seasonFlag = values['season-length'] ?? 'auto';
+  const auto = seasonFlag.trim().toLowerCase() === 'auto';
   return {
     input: positionals[0],
     out: values.out,
     horizon: positiveInteger(values.horizon, '--horizon', undefined),
-    seasonLength: positiveInteger(values['season-length'], '--season-length', 1),
+    seasonLength: auto
+      ? seasonLengthFor(bucket)
+      : positiveInteger(seasonFlag, '--season-length', undefined, 'auto or a positive whole number'),
+    seasonLengthFrom: auto ? bucket : 'flag',
     method,
   };
 }
 
-function positiveInteger(text: string | undefined, flag: string, fallback: number | undefined): number {
+function positiveInteger(
+  text: string | undefined,
+  flag: string,
+  fallback: number | undefined,
+  expected = 'a positive whole number',
+): number {
   if (text === undefined) {
     if (fallback !== undefined) return fallback;
     throw new ForecastInputError(`${flag} <n> is required.\n${USAGE}`);
   }
   const value = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-    throw new ForecastInputError(`${flag} must be a positive whole number, got "${text}".`);
+    throw new ForecastInputError(`${flag} must be ${expected}, got "${text}".`);
   }
   return value;
 }
