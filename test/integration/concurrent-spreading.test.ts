@@ -4,7 +4,7 @@
 // replica each family and total row (the calculator's roll-up, kept current incrementally as the web
 // app keeps it) equals the sum of the cells below it.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import {
   HOLD_ROOT_OF,
   PlanCalculator,
