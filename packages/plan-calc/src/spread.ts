@@ -138,8 +138,10 @@ export function largestRemainder(total: number, weights: readonly number[], step
   const shares = new Array<number>(n);
   const remainders = new Float64Array(n);
   let left = total;
+  let uniform = true;
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
+    if (step !== steps[0]) uniform = false;
     const raw = (total * weights[i]!) / weightSum;
     // The small tolerance keeps 2.9999999999 (floating point for 3) from losing a whole step.
     const share = Math.floor(raw / step + 1e-9) * step;
@@ -148,6 +150,23 @@ export function largestRemainder(total: number, weights: readonly number[], step
     left -= share;
   }
   if (left === 0) return shares;
+  if (uniform && left > 0 && left % steps[0]! === 0) {
+    // One step each to the `left / step` largest remainders (ties to the earlier cell): a linear
+    // selection instead of sorting every cell, which matters for 18,000-cell spreads.
+    const step = steps[0]!;
+    const count = left / step;
+    if (count < n) {
+      const threshold = kthLargest(remainders, count);
+      let above = 0;
+      for (let i = 0; i < n; i++) if (remainders[i]! > threshold) above++;
+      let ties = count - above;
+      for (let i = 0; i < n; i++) {
+        const r = remainders[i]!;
+        if (r > threshold || (r === threshold && ties-- > 0)) shares[i]! += step;
+      }
+      return shares;
+    }
+  }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => remainders[b]! - remainders[a]! || a - b);
   if (left < 0) {
     // Only when the tolerance above rounded up: take back from the shares that gained most.
@@ -179,6 +198,34 @@ export function largestRemainder(total: number, weights: readonly number[], step
     }
   }
   return shares;
+}
+
+/** The `k`-th largest value (1-based) of `values`, by quickselect on a copy; O(n) on average. */
+function kthLargest(values: Float64Array, k: number): number {
+  const a = Float64Array.from(values);
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target]!;
+  }
+  return a[target]!;
 }
 
 /** One cell under an intensive aggregate (a price or unit cost), as the scaling sees it. */

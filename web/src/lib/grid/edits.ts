@@ -141,6 +141,7 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
         read: ctx.read,
         decimalsOf: (rowId) => decimalsOf(ctx, root, rowId),
         membersOf: (familyId) => membersOf(ctx, familyId).map((plan) => plan.productId),
+        hasHolds: ctx.hasHolds,
       },
       { root: root as Exclude<HoldableRoot, 'prices' | 'costs'>, rowIds, buckets },
       total,
