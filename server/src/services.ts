@@ -23,6 +23,12 @@ import { DecisionService } from './governance/decision.service.ts';
 import { SnapshotService } from './governance/snapshot.service.ts';
 import { CycleService } from './governance/cycle.service.ts';
 import { CommentIndex } from './governance/comment-index.ts';
+import { InboxService } from './governance/inbox.service.ts';
+import { Notifier } from './governance/notifier.ts';
+import { InvitationRepository } from './admin/invitation.repository.ts';
+import { InvitationService } from './admin/invitation.service.ts';
+import { PlanSetupService } from './plans/plan-setup.service.ts';
+import { WorkspaceHomeService } from './plans/workspace-home.service.ts';
 import { BaselineRepository } from './forecasting/baseline.repository.ts';
 import { BaselineService } from './forecasting/baseline.service.ts';
 import { ImportService } from './imports/import.service.ts';
@@ -57,6 +63,10 @@ export interface Services {
   snapshots: SnapshotService;
   cycle: CycleService;
   comments: CommentIndex;
+  inbox: InboxService;
+  invitations: InvitationService;
+  planSetup: PlanSetupService;
+  home: WorkspaceHomeService;
   governance: GovernanceRepository;
   exports: ExportService;
   scenarios: ScenarioService;
@@ -90,7 +100,9 @@ export function createServices(
   const comments = new CommentIndex(governance, users, planRepository, log);
   documents.onCommentsChanged = (room) => void comments.reindex(room.documentId, room.doc);
   const admin = new AdminService(users, planRepository, documentStore, sessions, access);
-  const decisions = new DecisionService(governance, plans, users, documents);
+  const notifier = new Notifier(governance);
+  const inbox = new InboxService(governance);
+  const decisions = new DecisionService(governance, plans, users, documents, notifier);
   const snapshots = new SnapshotService(governance, plans, documents);
   // A committed actuals import starts the baseline job.
   const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log);
@@ -114,9 +126,13 @@ export function createServices(
     sync,
     decisions,
     snapshots,
-    exports: new ExportService(plans, snapshots, decisions, admin, config.chromiumPath),
-    cycle: new CycleService(governance, plans, users, documents),
+    exports: new ExportService(plans, snapshots, decisions, config.chromiumPath),
+    cycle: new CycleService({ repo: governance, plans, planRows: planRepository, users, documents, snapshots, notifier }),
     comments,
+    inbox,
+    invitations: new InvitationService({ repo: new InvitationRepository(db), users, admin, sessions, access }),
+    planSetup: new PlanSetupService({ plans, planRows: planRepository, admin, snapshots, governance, documents }),
+    home: new WorkspaceHomeService({ plans, planRows: planRepository, governance, inbox, documents }),
     governance,
     scenarios: new ScenarioService(scenarioRepository, { plans, users, documents, snapshots, decisions }),
     baseline,

@@ -144,21 +144,34 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
     const key = cellKey('SPA-001', getMeta(operations.doc).horizonStart);
     setCell(operations.doc, 'production', key, 12_345);
     await vi.waitFor(() => expect(findCell(operations.doc, 'production', key)).toBe(12_345));
+    // The plan is at demand review: locking is the executive stage's act, so the leader must say
+    // that the remaining stages close with it.
+    const early = await api<{ error: { code: string; message: string } }>('leader', 'POST', `/plans/${planId}/snapshots`, {
+      name: 'Too early',
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(
+      /plan is at Demand review.*close Demand review, Supply review, Pre-S&OP and Executive meeting and lock/,
+    );
     const locked = await api<{ id: string; contentHash: string; previousHash: string | null }>(
       'leader',
       'POST',
       `/plans/${planId}/snapshots`,
-      { name: 'Consensus this cycle' },
+      { name: 'Consensus this cycle', closeRemaining: true },
     );
     expect(locked.status).toBe(201);
     expect(locked.body.previousHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await api<CycleResponse>('viewer', 'GET', `/plans/${planId}/cycle`)).body.stage).toBe('locked');
 
-    // Locked: non-leaders may no longer change supply.
+    // Locked: nobody changes the plan, leaders included.
     const late = await open('operations');
     late.provider.shouldConnect = false;
     setCell(late.doc, 'production', key, 1);
     await vi.waitFor(() => expect(late.closes.map((c) => c.code)).toContain(CloseCode.permissionDenied));
+    const lateLeader = await open('leader');
+    lateLeader.provider.shouldConnect = false;
+    setCell(lateLeader.doc, 'consensus', key, 1);
+    await vi.waitFor(() => expect(lateLeader.closes.map((c) => c.code)).toContain(CloseCode.permissionDenied));
 
     const compare = await api<CompareResponse>('viewer', 'GET', `/plans/${planId}/compare?from=${locked.body.id}&to=live`);
     expect(compare.body.cells).toEqual([]);

@@ -59,7 +59,11 @@ function expectedFigures(data: PlanData): Pick<ComparedVersion, 'buckets' | 'tot
     families: calc.families().map((family) => {
       const members = products.filter((p) => p.familyId === family.id);
       const used = new Set(members.map((p) => p.resourceId));
-      return { familyId: family.id, ...figures(family, new Set(members.map((p) => p.productId)), (id) => used.has(id)) };
+      return {
+        familyId: family.id,
+        familyName: data.families[family.id]!.name,
+        ...figures(family, new Set(members.map((p) => p.productId)), (id) => used.has(id)),
+      };
     }),
   };
 }

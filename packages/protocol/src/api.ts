@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChangeKind } from './change-notes.ts';
-import type { Role } from './roles.ts';
+import { ROLES, type Role } from './roles.ts';
+import type { Stage } from './governance.ts';
 
 /** Error codes of the REST API; every error body is `{ error: { code, message } }`. */
 export const ErrorCode = {
@@ -64,9 +65,65 @@ export interface PlanSummary {
   updatedAt: string;
 }
 
+/** Where a plan's cycle stands, for listings and headers. */
+export interface PlanCycleSummary {
+  /** The cycle (first month of the horizon). */
+  cycle: string;
+  stage: Stage;
+  /** The current stage's owner and due date. */
+  owner: { id: string; name: string } | null;
+  dueDate: string | null;
+  overdue: boolean;
+}
+
+/** A plan on the workspace home: where its cycle stands and what waits for the caller in it. */
+export interface PlanOverview extends PlanSummary {
+  cycle: PlanCycleSummary;
+  /** Cells others changed since the caller last opened the plan (null: never opened). */
+  changesSinceVisit: number | null;
+  /** The caller's open items in this plan. */
+  mine: { unread: number; decisions: number; stages: number };
+}
+
+/** What waits for the caller in a workspace: decisions they own that are not done, stages they own not yet closed. */
+export interface MyOpenItems {
+  decisions: { id: string; planId: string; planName: string; title: string; dueDate: string; status: string; overdue: boolean }[];
+  stages: { planId: string; planName: string; stage: Stage; dueDate: string | null; overdue: boolean; current: boolean }[];
+  /** Unread inbox entries (mentions, replies, assignments) in this workspace's plans. */
+  unread: number;
+}
+
 /** GET /api/workspaces/:workspaceId/plans */
 export interface PlanListResponse {
-  plans: PlanSummary[];
+  plans: PlanOverview[];
+  mine: MyOpenItems;
+}
+
+const planName = z.string().trim().min(1, 'Name the plan').max(200, 'Plan names are at most 200 characters');
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use a month like 2027-01');
+
+/**
+ * POST /api/workspaces/:workspaceId/plans (leaders and admins): a new plan, as a copy of another
+ * plan of the workspace (its catalog, history and settings; a new cycle), from a locked snapshot,
+ * or empty (settings only; the catalog is imported next).
+ */
+export const CreatePlanRequest = z.discriminatedUnion('from', [
+  z.object({ from: z.literal('copy'), name: planName, planId: z.string().min(1).max(64) }),
+  z.object({ from: z.literal('snapshot'), name: planName, snapshotId: z.string().min(1).max(64) }),
+  z.object({
+    from: z.literal('empty'),
+    name: planName,
+    horizonStart: month,
+    horizonBuckets: z.number().int().min(3, 'Plan at least 3 months').max(36, 'Plan at most 36 months'),
+    historyBuckets: z.number().int().min(0).max(60, 'Keep at most 60 months of history').default(24),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'Use a currency code like EUR'),
+  }),
+]);
+export type CreatePlanRequest = z.infer<typeof CreatePlanRequest>;
+
+/** POST /api/workspaces/:workspaceId/plans answer. */
+export interface CreatePlanResponse {
+  plan: PlanSummary;
 }
 
 /** GET /api/plans/:planId — the plan and the caller's role in its workspace. */
@@ -108,14 +165,66 @@ export interface TokenListResponse {
   tokens: TokenView[];
 }
 
-/** PUT /api/workspaces/:workspaceId/members (admins): add a member or change their role. */
-export const SetMemberRequest = z.object({
-  email: z.string().trim().toLowerCase().email('Enter a valid e-mail address'),
-  role: z.enum(['viewer', 'commenter', 'sales', 'operations', 'finance', 'leader', 'admin'], {
-    error: 'Role must be viewer, commenter, sales, operations, finance, leader or admin',
-  }),
-});
+const roleField = z.enum(ROLES, { error: 'Role must be viewer, commenter, sales, operations, finance, leader or admin' });
+const emailField = z.string().trim().toLowerCase().email('Enter a valid e-mail address').max(254);
+
+/**
+ * PUT /api/workspaces/:workspaceId/members (admins): change a member's role. Someone who is not a
+ * member yet is invited (POST …/invitations), never added directly: adding must not tell whether
+ * an account exists, nor add someone's account without them agreeing.
+ */
+export const SetMemberRequest = z.object({ email: emailField, role: roleField });
 export type SetMemberRequest = z.infer<typeof SetMemberRequest>;
+
+/** POST /api/workspaces/:workspaceId/invitations (admins): invite an e-mail address with a role. */
+export const CreateInvitationRequest = z.object({ email: emailField, role: roleField });
+export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
+
+/** How long an invitation link works. */
+export const INVITATION_LIFETIME_DAYS = 7;
+
+/** An invitation as admins see it in the workspace's list. */
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: Role;
+  invitedBy: { id: string | null; name: string };
+  createdAt: string;
+  expiresAt: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  acceptedAt: string | null;
+}
+
+/**
+ * POST …/invitations answer, the same whether or not an account exists for the address. `link` is
+ * the path of the one-time invitation page (`/invitations/<token>`); it is shown this once and
+ * only its hash is stored.
+ */
+export interface CreateInvitationResponse {
+  invitation: InvitationView;
+  link: string;
+}
+
+/** GET /api/workspaces/:workspaceId/invitations (admins) */
+export interface InvitationListResponse {
+  invitations: InvitationView[];
+}
+
+/** GET /api/invitations/:token: what the invitation page shows (no sign-in needed; the token is the secret). */
+export interface InvitationInfo {
+  workspaceName: string;
+  email: string;
+  role: Role;
+  invitedBy: string;
+  expiresAt: string;
+}
+
+/** POST /api/invitations/:token/register: a new account for the invited address, then membership. */
+export const RegisterInvitationRequest = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(100, 'Names are at most 100 characters'),
+  password: z.string().min(8, 'Passwords need at least 8 characters').max(1024),
+});
+export type RegisterInvitationRequest = z.infer<typeof RegisterInvitationRequest>;
 
 /** A workspace member. */
 export interface MemberView {

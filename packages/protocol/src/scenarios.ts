@@ -82,7 +82,7 @@ export interface ComparedVersion {
   total: ScenarioFigures;
   /** Per bucket (index as `buckets`), whole plan. */
   byBucket: ScenarioFigures[];
-  families: { familyId: string; total: ScenarioFigures; byBucket: ScenarioFigures[] }[];
+  families: { familyId: string; familyName: string; total: ScenarioFigures; byBucket: ScenarioFigures[] }[];
   /** Cell-level differences from the live plan, biggest value change first (empty for the base). */
   differences: { changedCells: number; cells: ComparedCell[]; truncated: boolean; catalogChanges: number };
 }

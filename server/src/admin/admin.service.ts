@@ -15,6 +15,9 @@ import type { AccessEvents } from '../auth/access-events.ts';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+const notAMember = (email: string) =>
+  new HttpError(404, ErrorCode.notFound, `${email} is not a member of this workspace; invite them to add them.`);
+
 /** Administrative actions shared by the command line, the seed and (later) the admin pages. Each is audited. */
 export class AdminService {
   readonly #users: UserRepository;
@@ -70,7 +73,10 @@ export class AdminService {
     return workspace;
   }
 
-  /** Adds a member or changes their role. */
+  /**
+   * Adds a member or changes their role, by e-mail (the `set-role` command: the server's operator
+   * may add an account directly; the web invites instead).
+   */
   async setRole(actor: string, workspaceId: string, email: string, role: string): Promise<string> {
     if (!isRole(role))
       throw new HttpError(
@@ -86,19 +92,43 @@ export class AdminService {
     return user.id;
   }
 
-  /** Removes a member from a workspace (their account stays). */
-  async removeMember(actor: string, workspaceId: string, email: string): Promise<string> {
-    const user = await this.getUserByEmail(email);
-    if (!(await this.#users.deleteMembership(workspaceId, user.id))) {
-      throw new HttpError(404, ErrorCode.notFound, `${email} is not a member of workspace ${workspaceId}.`);
+  /**
+   * Changes the role of a member (the web's member list). Someone who is not a member is invited
+   * instead; the refusal is the same whether or not an account exists for the address. The last
+   * admin of a workspace keeps the role, so somebody can still manage it.
+   */
+  async changeMemberRole(actor: string, workspaceId: string, email: string, role: Role): Promise<string> {
+    const address = email.trim().toLowerCase();
+    const member = await this.#users.findMemberByEmail(workspaceId, address);
+    if (!member) throw notAMember(address);
+    if (member.role === 'admin' && role !== 'admin') await this.#keepAnAdmin(workspaceId, address);
+    if (member.role !== role) {
+      await this.#users.upsertMembership(workspaceId, member.userId, role, nowIso());
+      await this.#audit(actor, 'membership.set-role', member.userId, { workspaceId, role, from: member.role });
+      this.#access.emit({ type: 'membership-changed', userId: member.userId });
     }
-    await this.#audit(actor, 'membership.remove', user.id, { workspaceId });
-    this.#access.emit({ type: 'membership-changed', userId: user.id });
-    return user.id;
+    return member.userId;
   }
 
-  /** Creates a plan whose document starts as `data`. */
-  async createPlan(actor: string, workspaceId: string, data: PlanData): Promise<{ id: string }> {
+  /** Removes a member from a workspace (their account stays); the last admin stays. */
+  async removeMember(actor: string, workspaceId: string, email: string): Promise<string> {
+    const address = email.trim().toLowerCase();
+    const member = await this.#users.findMemberByEmail(workspaceId, address);
+    if (!member) throw notAMember(address);
+    if (member.role === 'admin') await this.#keepAnAdmin(workspaceId, address);
+    await this.#users.deleteMembership(workspaceId, member.userId);
+    await this.#audit(actor, 'membership.remove', member.userId, { workspaceId });
+    this.#access.emit({ type: 'membership-changed', userId: member.userId });
+    return member.userId;
+  }
+
+  async #keepAnAdmin(workspaceId: string, email: string): Promise<void> {
+    if ((await this.#users.countAdmins(workspaceId)) <= 1)
+      throw new HttpError(409, ErrorCode.conflict, `${email} is the last admin of this workspace; make someone else admin first.`);
+  }
+
+  /** Creates a plan whose document starts as `data` (`details` go to the audit log, e.g. how it was started). */
+  async createPlan(actor: string, workspaceId: string, data: PlanData, details: Record<string, unknown> = {}): Promise<{ id: string }> {
     if (!(await this.#users.findWorkspaceById(workspaceId))) throw new HttpError(404, ErrorCode.notFound, `No workspace ${workspaceId}.`);
     const now = nowIso();
     const plan = {
@@ -108,13 +138,15 @@ export class AdminService {
       created_at: now,
       updated_at: now,
       baseline_snapshot_id: null,
+      cycle: data.meta.horizonStart,
+      cycle_stage: data.meta.cycleStage,
     };
     const doc = new Y.Doc();
     writePlanData(doc, data);
     await this.#plans.insert(plan);
     await this.#documents.compact(plan.id, Y.encodeStateAsUpdate(doc), 0, now);
     doc.destroy();
-    await this.#audit(actor, 'plan.create', plan.id, { workspaceId, name: plan.name });
+    await this.#audit(actor, 'plan.create', plan.id, { workspaceId, name: plan.name, ...details });
     return { id: plan.id };
   }
 

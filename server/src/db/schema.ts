@@ -42,6 +42,10 @@ export interface PlanTable {
   updated_at: string;
   /** The locked snapshot this cycle is compared with (the previous consensus). */
   baseline_snapshot_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The document's `meta.cycleStage`, mirrored by the cycle actions; null until first read from the document. */
+  cycle_stage: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The document's `meta.horizonStart` (the cycle), mirrored with the stage. */
+  cycle: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The compacted state of a Yjs document (one per plan, later per scenario). */
@@ -233,6 +237,61 @@ export interface BaselineFitTable {
   fit: string;
 }
 
+/** Something that happened to a plan's cycle: a stage closed or reopened, the lock, the next cycle. */
+export interface CycleEventTable {
+  id: string;
+  plan_id: string;
+  cycle: string;
+  action: 'close' | 'reopen' | 'lock' | 'roll';
+  stage: string;
+  reason: string | null;
+  user_id: string | null;
+  created_at: string;
+}
+
+/** An inbox entry that is not a comment: a decision assigned or moved, a stage opened. */
+export interface NotificationTable {
+  id: string;
+  user_id: string;
+  plan_id: string;
+  kind: 'decision-assigned' | 'decision-status' | 'stage-opened';
+  /** The decision id, or the stage name. */
+  subject_id: string;
+  text: string;
+  actor_id: string | null;
+  created_at: string;
+  read_at: string | null;
+}
+
+/** A comment entry of the inbox its reader opened. */
+export interface InboxItemReadTable {
+  user_id: string;
+  item_id: string;
+  read_at: string;
+}
+
+/** When a member last opened a plan. */
+export interface PlanVisitTable {
+  user_id: string;
+  plan_id: string;
+  visited_at: string;
+}
+
+/** An invitation to a workspace; the link's secret is stored only as a SHA-256. */
+export interface InvitationTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: Role;
+  secret_hash: Uint8Array;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -257,6 +316,11 @@ export interface Database {
   scenarios: ScenarioTable;
   baseline_runs: BaselineRunTable;
   baseline_fits: BaselineFitTable;
+  cycle_events: CycleEventTable;
+  notifications: NotificationTable;
+  inbox_item_reads: InboxItemReadTable;
+  plan_visits: PlanVisitTable;
+  invitations: InvitationTable;
 }
 
 export type User = Selectable<UserTable>;
@@ -268,3 +332,6 @@ export type NewCellChange = Insertable<CellHistoryTable>;
 export type Decision = Selectable<DecisionTable>;
 export type Snapshot = Selectable<SnapshotTable>;
 export type Scenario = Selectable<ScenarioTable>;
+export type CycleEvent = Selectable<CycleEventTable>;
+export type Notification = Selectable<NotificationTable>;
+export type Invitation = Selectable<InvitationTable>;

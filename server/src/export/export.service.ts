@@ -1,7 +1,6 @@
-import { actionRolesText, ErrorCode, mayAct } from '@accord/protocol';
+import { ErrorCode } from '@accord/protocol';
 import { HttpError } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
-import type { AdminService } from '../admin/admin.service.ts';
 import type { SnapshotService } from '../governance/snapshot.service.ts';
 import type { DecisionService } from '../governance/decision.service.ts';
 import { buildPlanViews, VIEW_NAMES, type ViewName } from './plan-views.ts';
@@ -17,19 +16,17 @@ export interface ExportFile {
 
 const safeName = (name: string) => name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'plan';
 
-/** Exports of the live plan or a snapshot (XLSX, CSV, PDF summary), and plans started from snapshots. */
+/** Exports of the live plan or a snapshot (XLSX, CSV, PDF summary). */
 export class ExportService {
   readonly #plans: PlanService;
   readonly #snapshots: SnapshotService;
   readonly #decisions: DecisionService;
-  readonly #admin: AdminService;
   readonly #chromiumPath: string;
 
-  constructor(plans: PlanService, snapshots: SnapshotService, decisions: DecisionService, admin: AdminService, chromiumPath: string) {
+  constructor(plans: PlanService, snapshots: SnapshotService, decisions: DecisionService, chromiumPath: string) {
     this.#plans = plans;
     this.#snapshots = snapshots;
     this.#decisions = decisions;
-    this.#admin = admin;
     this.#chromiumPath = chromiumPath;
   }
 
@@ -60,7 +57,10 @@ export class ExportService {
     const data = await this.#snapshots.loadVersion(userId, planId, version);
     const decisions = await this.#decisions.list(userId, planId, { cycle: data.meta.horizonStart });
     const baseline = plan.baseline_snapshot_id;
-    const changes = baseline && baseline !== version ? await this.#snapshots.compare(userId, planId, baseline, version, 200) : undefined;
+    const changes =
+      baseline && baseline !== version
+        ? await this.#snapshots.compare(userId, planId, { from: baseline, to: version, limit: 200 })
+        : undefined;
     // The executive page shows what people changed in the plan, not refreshed actuals or baselines.
     if (changes) changes.cells = changes.cells.filter((c) => c.section !== 'server');
     const label = version === 'live' ? 'Live plan' : `Snapshot ${(await this.#snapshots.getSnapshot(userId, version)).name}`;
@@ -77,16 +77,5 @@ export class ExportService {
       contentType: 'application/pdf',
       filename: `${safeName(plan.name)}-summary.pdf`,
     };
-  }
-
-  /** Starts a new plan in the same workspace from a snapshot's content (leaders and admins). */
-  async planFromSnapshot(userId: string, snapshotId: string, name: string): Promise<{ id: string }> {
-    const snapshot = await this.#snapshots.getSnapshot(userId, snapshotId);
-    const { plan, role } = await this.#plans.getPlanForUser(userId, snapshot.plan_id);
-    if (!mayAct(role, 'createPlan'))
-      throw new HttpError(403, ErrorCode.forbidden, `Starting plans is for ${actionRolesText('createPlan')}; you are ${role}.`);
-    const data = await this.#snapshots.loadVersion(userId, snapshot.plan_id, snapshotId);
-    data.meta = { ...data.meta, name, cycleStage: 'data-gathering' };
-    return this.#admin.createPlan(`user:${userId}`, plan.workspace_id, data);
   }
 }

@@ -76,7 +76,7 @@ export function summaryHtml(input: SummaryInput): string {
     .slice(0, 8)
     .map(
       (c) =>
-        `<tr><td>${escape(c.section)}</td><td>${escape(data.products[c.rowId]?.name ?? data.families[c.rowId]?.name ?? c.rowId)}</td><td>${escape(c.bucket ?? '')}</td><td class="num">${c.from === null ? '–' : number(c.from)} → ${c.to === null ? '–' : number(c.to)}</td><td class="num">${number(c.valueDelta)}</td></tr>`,
+        `<tr><td>${escape(c.layer)}</td><td>${escape(c.rowName)}</td><td>${escape(c.bucket ?? '')}</td><td class="num">${c.from === null ? '–' : number(c.from)} → ${c.to === null ? '–' : number(c.to)}</td><td class="num">${number(c.valueDelta)}</td></tr>`,
     )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><style>
@@ -106,7 +106,7 @@ export function summaryHtml(input: SummaryInput): string {
     </div>
     <div class="row">
       <div class="col"><h2>Decisions</h2><table><tr><th>Decision</th><th>Owner</th><th>Due</th><th>Status</th></tr>${decisions || '<tr><td colspan="4">None recorded.</td></tr>'}</table></div>
-      <div class="col"><h2>Biggest changes versus the last consensus</h2><table><tr><th>Section</th><th>Row</th><th>Bucket</th><th class="num">From → to</th><th class="num">Value Δ</th></tr>${changes || '<tr><td colspan="5">No baseline to compare with.</td></tr>'}</table></div>
+      <div class="col"><h2>Biggest changes versus the last consensus</h2><table><tr><th>Layer</th><th>Product</th><th>Month</th><th class="num">From → to</th><th class="num">Value Δ</th></tr>${changes || '<tr><td colspan="5">No baseline to compare with.</td></tr>'}</table></div>
     </div>
   </body></html>`;
 }

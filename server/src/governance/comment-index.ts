@@ -1,4 +1,4 @@
-import { MENTION_PATTERN, type InboxItem, type InboxResponse } from '@accord/protocol';
+import { MENTION_PATTERN } from '@accord/protocol';
 import { readThreads } from '@accord/plan-model';
 import type * as Y from 'yjs';
 import type { Logger } from '../logger.ts';
@@ -13,7 +13,7 @@ export function parseMentions(text: string): string[] {
 
 /**
  * Keeps the SQL index of comments (threads live in the plan document) so that inboxes and
- * mentions are queries, and answers inbox requests.
+ * mentions are queries (the inbox reads it: inbox.service.ts).
  */
 export class CommentIndex {
   readonly #repo: GovernanceRepository;
@@ -56,28 +56,5 @@ export class CommentIndex {
       .catch((e: unknown) => this.#log.error({ err: e, documentId }, 'indexing comments failed'));
     this.#pending.set(documentId, next);
     return next;
-  }
-
-  /** Mentions of the user and replies in their threads, newest first, with unread marks. */
-  async inbox(userId: string): Promise<InboxResponse> {
-    const lastSeenAt = await this.#repo.findLastSeen(userId);
-    const rows = await this.#repo.inboxMessages(userId, 100);
-    const items: InboxItem[] = rows.map((r) => ({
-      kind: r.mentioned ? 'mention' : 'reply',
-      planId: r.document_id,
-      planName: r.plan_name,
-      threadId: r.thread_id,
-      messageId: r.message_id,
-      author: { id: r.author_id, name: r.author_name },
-      text: r.text,
-      anchor: JSON.parse(r.anchor) as unknown,
-      at: r.created_at,
-      unread: lastSeenAt === null || r.created_at > lastSeenAt,
-    }));
-    return { items, unreadCount: items.filter((i) => i.unread).length, lastSeenAt };
-  }
-
-  markSeen(userId: string, at: string): Promise<void> {
-    return this.#repo.setLastSeen(userId, at);
   }
 }

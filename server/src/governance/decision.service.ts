@@ -8,8 +8,15 @@ import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
+import type { NotificationInput, Notifier } from './notifier.ts';
 
 const CLOSED_STATUSES = new Set(['done', 'dropped']);
+const STATUS_WORDS: Record<DecisionView['status'], string> = {
+  open: 'open',
+  'in-progress': 'in progress',
+  done: 'done',
+  dropped: 'dropped',
+};
 
 /** Today as YYYY-MM-DD (UTC), for due dates and overdue flags. */
 export function today(now: Date): string {
@@ -26,6 +33,7 @@ export class DecisionService {
   readonly #plans: PlanService;
   readonly #users: UserRepository;
   readonly #documents: DocumentRegistry;
+  readonly #notifier: Notifier;
   readonly #now: () => Date;
 
   constructor(
@@ -33,12 +41,14 @@ export class DecisionService {
     plans: PlanService,
     users: UserRepository,
     documents: DocumentRegistry,
+    notifier: Notifier,
     now: () => Date = () => new Date(),
   ) {
     this.#repo = repo;
     this.#plans = plans;
     this.#users = users;
     this.#documents = documents;
+    this.#notifier = notifier;
     this.#now = now;
   }
 
@@ -74,6 +84,16 @@ export class DecisionService {
     await this.#repo.insertDecision(decision, userId);
     const view = await this.#getView(planId, decision.id);
     await this.#mirror(view);
+    await this.#notifier.notify([
+      {
+        userId: view.owner.id,
+        planId,
+        kind: 'decision-assigned',
+        subjectId: view.id,
+        actorId: userId,
+        text: `${view.decidedBy.name} assigned you “${view.title}” in ${plan.name}, due ${view.dueDate}.`,
+      },
+    ]);
     return view;
   }
 
@@ -115,6 +135,27 @@ export class DecisionService {
     if (Object.keys(changes).length > 0) await this.#repo.updateDecision(decisionId, next, userId, changes, this.#now().toISOString());
     const view = await this.#getView(decision.plan_id, decisionId);
     await this.#mirror(view);
+    const actor = (await this.#users.findUserById(userId))?.name ?? 'Someone';
+    const notes: NotificationInput[] = [];
+    if (changes.ownerId)
+      notes.push({
+        userId: view.owner.id,
+        planId: plan.id,
+        kind: 'decision-assigned',
+        subjectId: view.id,
+        actorId: userId,
+        text: `${actor} assigned you “${view.title}” in ${plan.name}, due ${view.dueDate}.`,
+      });
+    if (changes.status)
+      notes.push({
+        userId: decision.decided_by,
+        planId: plan.id,
+        kind: 'decision-status',
+        subjectId: view.id,
+        actorId: userId,
+        text: `${actor} moved “${view.title}” in ${plan.name} from ${STATUS_WORDS[decision.status]} to ${STATUS_WORDS[view.status]}.`,
+      });
+    await this.#notifier.notify(notes);
     return view;
   }
 
@@ -138,6 +179,7 @@ export class DecisionService {
     const rows = await this.#repo.decisionHistory(decisionId);
     return rows.map((r) => ({
       changedBy: r.changed_by,
+      changedByName: r.changed_by_name ?? 'Someone',
       changedAt: r.changed_at,
       changes: JSON.parse(r.changes) as Record<string, [unknown, unknown]>,
     }));
@@ -175,10 +217,16 @@ export class DecisionService {
   /** Writes the decision into the document's server-only root, so everyone in the plan sees it live. */
   async #mirror(view: DecisionView): Promise<void> {
     const room = await this.#documents.open(view.planId);
-    await room.applyServerChange((doc) => {
-      const entry = new Y.Map<unknown>();
-      for (const [field, value] of Object.entries({ ...view, overdue: undefined })) if (value !== undefined) entry.set(field, value);
-      doc.getMap<Y.Map<unknown>>('decisions').set(view.id, entry);
-    });
+    await room.applyServerChange(
+      (doc) => {
+        const entry = new Y.Map<unknown>();
+        for (const [field, value] of Object.entries({ ...view, overdue: undefined })) if (value !== undefined) entry.set(field, value);
+        doc.getMap<Y.Map<unknown>>('decisions').set(view.id, entry);
+      },
+      {
+        kind: 'decision',
+        summary: `Decision “${view.title}”: ${STATUS_WORDS[view.status]}, owner ${view.owner.name}, due ${view.dueDate}`,
+      },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { AdvisoryLock, lockForTransaction } from '../db/advisory-locks.ts';
 import { dialectOf, type Db, type SqlDialect } from '../db/database.ts';
-import type { Decision, Snapshot } from '../db/schema.ts';
+import type { CycleEvent, Decision, Notification, Snapshot } from '../db/schema.ts';
 
 /** Queries on decisions, snapshots, cycle stages and the comment index. */
 export class GovernanceRepository {
@@ -69,7 +69,27 @@ export class GovernanceRepository {
   }
 
   decisionHistory(id: string) {
-    return this.#db.selectFrom('decision_history').selectAll().where('decision_id', '=', id).orderBy('id').execute();
+    return this.#db
+      .selectFrom('decision_history')
+      .leftJoin('users', 'users.id', 'decision_history.changed_by')
+      .selectAll('decision_history')
+      .select('users.name as changed_by_name')
+      .where('decision_id', '=', id)
+      .orderBy('decision_history.id')
+      .execute();
+  }
+
+  /** Open decisions (not done or dropped) a user owns in a workspace's plans, soonest due first. */
+  openDecisionsOwnedBy(userId: string, workspaceId: string) {
+    return this.#db
+      .selectFrom('decisions')
+      .innerJoin('plans', 'plans.id', 'decisions.plan_id')
+      .select(['decisions.id', 'decisions.plan_id', 'decisions.title', 'decisions.due_date', 'decisions.status', 'plans.name as plan_name'])
+      .where('plans.workspace_id', '=', workspaceId)
+      .where('decisions.owner_id', '=', userId)
+      .where('decisions.status', 'in', ['open', 'in-progress'])
+      .orderBy('decisions.due_date')
+      .execute();
   }
 
   // Snapshots
@@ -140,11 +160,99 @@ export class GovernanceRepository {
       .execute();
   }
 
-  async upsertStage(planId: string, stage: string, ownerId: string | null, dueDate: string | null): Promise<void> {
+  /** Owners and due dates of the stages of every plan of a workspace (for its home page). */
+  listWorkspaceStages(workspaceId: string) {
+    return this.#db
+      .selectFrom('cycle_stages')
+      .innerJoin('plans', 'plans.id', 'cycle_stages.plan_id')
+      .leftJoin('users', 'users.id', 'cycle_stages.owner_id')
+      .select(['cycle_stages.plan_id', 'cycle_stages.stage', 'cycle_stages.owner_id', 'cycle_stages.due_date', 'users.name as owner_name'])
+      .where('plans.workspace_id', '=', workspaceId)
+      .execute();
+  }
+
+  /** Sets the owners and due dates of several stages of a plan in one transaction. */
+  async upsertStages(planId: string, stages: { stage: string; ownerId: string | null; dueDate: string | null }[]): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      for (const { stage, ownerId, dueDate } of stages) {
+        await trx
+          .insertInto('cycle_stages')
+          .values({ plan_id: planId, stage, owner_id: ownerId, due_date: dueDate })
+          .onConflict((oc) => oc.columns(['plan_id', 'stage']).doUpdateSet({ owner_id: ownerId, due_date: dueDate }))
+          .execute();
+      }
+    });
+  }
+
+  async insertCycleEvent(event: CycleEvent): Promise<void> {
+    await this.#db.insertInto('cycle_events').values(event).execute();
+  }
+
+  /** What happened in one cycle of a plan, oldest first, with the names of who did it. */
+  listCycleEvents(planId: string, cycle: string) {
+    return this.#db
+      .selectFrom('cycle_events')
+      .leftJoin('users', 'users.id', 'cycle_events.user_id')
+      .selectAll('cycle_events')
+      .select('users.name as user_name')
+      .where('cycle_events.plan_id', '=', planId)
+      .where('cycle_events.cycle', '=', cycle)
+      .orderBy('cycle_events.created_at')
+      .execute();
+  }
+
+  // Notifications (inbox entries that are not comments)
+
+  async insertNotifications(rows: Notification[]): Promise<void> {
+    if (rows.length > 0) await this.#db.insertInto('notifications').values(rows).execute();
+  }
+
+  /** A user's notifications in plans of workspaces they belong to, newest first. */
+  notificationsFor(userId: string, limit: number) {
+    return this.#db
+      .selectFrom('notifications as n')
+      .innerJoin('plans', 'plans.id', 'n.plan_id')
+      .innerJoin('memberships', (join) =>
+        join.onRef('memberships.workspace_id', '=', 'plans.workspace_id').on('memberships.user_id', '=', userId),
+      )
+      .leftJoin('users as actor', 'actor.id', 'n.actor_id')
+      .selectAll('n')
+      .select(['plans.name as plan_name', 'plans.workspace_id', 'actor.name as actor_name'])
+      .where('n.user_id', '=', userId)
+      .orderBy('n.created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async markNotificationsRead(userId: string, ids: string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
     await this.#db
-      .insertInto('cycle_stages')
-      .values({ plan_id: planId, stage, owner_id: ownerId, due_date: dueDate })
-      .onConflict((oc) => oc.columns(['plan_id', 'stage']).doUpdateSet({ owner_id: ownerId, due_date: dueDate }))
+      .updateTable('notifications')
+      .set({ read_at: at })
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .where('read_at', 'is', null)
+      .execute();
+  }
+
+  /** Comment entries of the inbox the user opened, among `itemIds`. */
+  async findReadItems(userId: string, itemIds: string[]): Promise<Set<string>> {
+    if (itemIds.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom('inbox_item_reads')
+      .select('item_id')
+      .where('user_id', '=', userId)
+      .where('item_id', 'in', itemIds)
+      .execute();
+    return new Set(rows.map((r) => r.item_id));
+  }
+
+  async markItemsRead(userId: string, itemIds: string[], at: string): Promise<void> {
+    if (itemIds.length === 0) return;
+    await this.#db
+      .insertInto('inbox_item_reads')
+      .values(itemIds.map((itemId) => ({ user_id: userId, item_id: itemId, read_at: at })))
+      .onConflict((oc) => oc.columns(['user_id', 'item_id']).doNothing())
       .execute();
   }
 
@@ -218,6 +326,11 @@ export class GovernanceRepository {
         'm.created_at',
         'plans.name as plan_name',
         'author.name as author_name',
+        'plans.workspace_id',
+        // Answered: the user wrote in the thread after this message, so they have read it (1 or 0, as below).
+        sql<number>`case when exists (select 1 from comment_messages later where later.document_id = m.document_id and later.thread_id = m.thread_id and later.author_id = ${userId} and later.created_at > m.created_at) then 1 else 0 end`.as(
+          'answered',
+        ),
         // 1 or 0 on both databases (a bare exists() is a boolean on PostgreSQL, an integer on SQLite).
         sql<number>`case when exists (select 1 from comment_mentions cm where cm.document_id = m.document_id and cm.thread_id = m.thread_id and cm.message_id = m.message_id and cm.user_id = ${userId}) then 1 else 0 end`.as(
           'mentioned',

@@ -3,8 +3,8 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { bucketRange, diffPlans, PlanCalculator, type CellDiff, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
-import { actionRolesText, ErrorCode, mayAct } from '@accord/protocol';
-import type { ComparedCell, CompareResponse, SnapshotView } from '@accord/protocol';
+import { ErrorCode, findCellBounds } from '@accord/protocol';
+import type { ComparedCell, CompareQuery, CompareResponse, SnapshotView } from '@accord/protocol';
 import type { Snapshot } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -35,18 +35,29 @@ export function snapshotHash(row: Omit<Snapshot, 'content_hash'>): string {
   return hex(new TextEncoder().encode(canonical));
 }
 
-/** A changed cell of a plan diff as the API shows it. */
-export function toComparedCell(c: CellDiff): ComparedCell {
+/** A changed cell of a plan diff as the API shows it, with the names a planner reads: layer, row and family. */
+export function toComparedCell(c: CellDiff, data: Pick<PlanData, 'products' | 'families' | 'resources'>): ComparedCell {
+  const product = data.products[c.rowId];
+  const familyId = product?.familyId ?? (data.families[c.rowId] ? c.rowId : null);
   return {
     section: c.section,
     root: c.root,
+    layer: findCellBounds(c.root)?.label ?? c.root,
     rowId: c.rowId,
+    rowName: product?.name ?? data.families[c.rowId]?.name ?? data.resources[c.rowId]?.name ?? c.rowId,
+    familyId,
+    familyName: familyId === null ? null : (data.families[familyId]?.name ?? familyId),
     bucket: c.bucket,
     from: c.before,
     to: c.after,
     volumeDelta: c.volumeDelta,
     valueDelta: c.valueDelta,
   };
+}
+
+/** Biggest value impact first, then biggest volume change: what a planner looks at first. */
+export function byImpact(a: Pick<CellDiff, 'valueDelta' | 'volumeDelta'>, b: Pick<CellDiff, 'valueDelta' | 'volumeDelta'>): number {
+  return Math.abs(b.valueDelta) - Math.abs(a.valueDelta) || Math.abs(b.volumeDelta) - Math.abs(a.volumeDelta);
 }
 
 /** The computed tables kept with a snapshot: what the plan said, not only what it held. */
@@ -92,16 +103,19 @@ export class SnapshotService {
   }
 
   /**
-   * Locks the consensus: captures the plan's full state, its computed tables and the decisions
-   * of this cycle, appends it to the hash chain, and moves the cycle to `locked`.
+   * Appends a locked consensus to the hash chain: the plan's full state (`state`), its computed
+   * tables and the decisions of its cycle, and mirrors it into the document's server-only
+   * `snapshots` root. Callers check who may lock and set the stage (CycleService.lock; the demo
+   * seed replaying past cycles).
    */
-  async lock(userId: string, planId: string, name: string, options: { lockedAt?: string; state?: Uint8Array } = {}): Promise<SnapshotView> {
-    const { role } = await this.#plans.getPlanForUser(userId, planId);
-    if (!mayAct(role, 'lockConsensus'))
-      throw new HttpError(403, ErrorCode.forbidden, `Locking the consensus is for ${actionRolesText('lockConsensus')}; you are ${role}.`);
+  async record(
+    userId: string,
+    planId: string,
+    name: string,
+    state: Uint8Array,
+    options: { lockedAt?: string } = {},
+  ): Promise<SnapshotView> {
     const room = await this.#documents.open(planId);
-    await room.flush();
-    const state = options.state ?? Y.encodeStateAsUpdate(room.doc);
     const data = snapshotPlanData({ state });
     const decisions = await this.#repo.listDecisions(planId, { cycle: data.meta.horizonStart });
     const lockedAt = options.lockedAt ?? this.#now().toISOString();
@@ -121,17 +135,15 @@ export class SnapshotService {
       };
       return { ...unhashed, content_hash: snapshotHash(unhashed) };
     });
-    if (!options.state) {
-      await room.applyServerChange((doc) => {
-        doc.getMap<unknown>('meta').set('cycleStage', 'locked');
-      });
-    }
-    await room.applyServerChange((doc) => {
-      const entry = new Y.Map<unknown>();
-      for (const [field, value] of Object.entries({ name, cycle: row.cycle, lockedBy: userId, lockedAt, contentHash: row.content_hash }))
-        entry.set(field, value);
-      doc.getMap<Y.Map<unknown>>('snapshots').set(row.id, entry);
-    });
+    await room.applyServerChange(
+      (doc) => {
+        const entry = new Y.Map<unknown>();
+        for (const [field, value] of Object.entries({ name, cycle: row.cycle, lockedBy: userId, lockedAt, contentHash: row.content_hash }))
+          entry.set(field, value);
+        doc.getMap<Y.Map<unknown>>('snapshots').set(row.id, entry);
+      },
+      { kind: 'snapshot', summary: `Snapshot “${name}” recorded` },
+    );
     return (await this.list(userId, planId)).snapshots.find((s) => s.id === row.id)!;
   }
 
@@ -178,11 +190,17 @@ export class SnapshotService {
   }
 
   /**
-   * What changed between two versions of a plan (`live` or a snapshot id of this plan), per
-   * section, product and bucket, in volume and value, biggest first, over the buckets both
-   * horizons share (plus per-product cells such as prices).
+   * What changed between two versions of a plan (`live` or a snapshot id of this plan), over the
+   * buckets both horizons share (plus per-product cells such as prices): totals per section, then
+   * the changed cells with product, family and layer names, filtered by family and layer, grouped
+   * per family and layer, sorted by value impact, one page at a time.
    */
-  async compare(userId: string, planId: string, from: string, to: string, limit = 500): Promise<CompareResponse> {
+  async compare(
+    userId: string,
+    planId: string,
+    query: Pick<CompareQuery, 'from' | 'to'> & Partial<Pick<CompareQuery, 'family' | 'root' | 'offset' | 'limit'>>,
+  ): Promise<CompareResponse> {
+    const { from, to, family, root, offset = 0, limit = 100 } = query;
     const a = await this.loadVersion(userId, planId, from);
     const b = await this.loadVersion(userId, planId, to);
     const diff = diffPlans(a, b);
@@ -190,9 +208,15 @@ export class SnapshotService {
     // a change anyone made, and would otherwise top the list.
     const inA = new Set(bucketRange(a.meta.horizonStart, a.meta.horizonBuckets));
     const shared = new Set(bucketRange(b.meta.horizonStart, b.meta.horizonBuckets).filter((x) => inA.has(x)));
-    const cells = diff.cells.filter((c) => c.bucket === null || shared.has(c.bucket));
+    // Names from the newer version, falling back to the older one for what it no longer has.
+    const names = {
+      products: { ...a.products, ...b.products },
+      families: { ...a.families, ...b.families },
+      resources: { ...a.resources, ...b.resources },
+    };
+    const all = diff.cells.filter((c) => c.bucket === null || shared.has(c.bucket)).map((c) => toComparedCell(c, names));
     const sections = new Map<string, { changedCells: number; volumeDelta: number; valueDelta: number }>();
-    for (const cell of cells) {
+    for (const cell of all) {
       const entry = sections.get(cell.section) ?? { changedCells: 0, volumeDelta: 0, valueDelta: 0 };
       entry.changedCells++;
       entry.volumeDelta += cell.volumeDelta;
@@ -201,12 +225,43 @@ export class SnapshotService {
     }
     if (diff.catalog.length > 0) sections.set('catalog', { changedCells: diff.catalog.length, volumeDelta: 0, valueDelta: 0 });
     if (diff.meta.length > 0) sections.set('plan', { changedCells: diff.meta.length, volumeDelta: 0, valueDelta: 0 });
+
+    const families = new Map<string, string>();
+    const layers = new Map<string, string>();
+    for (const cell of all) {
+      if (cell.familyId !== null) families.set(cell.familyId, cell.familyName ?? cell.familyId);
+      layers.set(cell.root, cell.layer);
+    }
+    const matching = all.filter((c) => (family === undefined || c.familyId === family) && (root === undefined || c.root === root));
+    matching.sort(byImpact);
+    const groups = new Map<string, CompareResponse['groups'][number]>();
+    for (const cell of matching) {
+      const key = `${cell.familyId ?? ''}\u0000${cell.root}`;
+      const group = groups.get(key) ?? {
+        familyId: cell.familyId,
+        familyName: cell.familyName,
+        root: cell.root,
+        layer: cell.layer,
+        changedCells: 0,
+        volumeDelta: 0,
+        valueDelta: 0,
+      };
+      group.changedCells++;
+      group.volumeDelta += cell.volumeDelta;
+      group.valueDelta += cell.valueDelta;
+      groups.set(key, group);
+    }
     return {
       from,
       to,
       sections: [...sections].map(([section, totals]) => ({ section, ...totals })),
-      cells: cells.slice(0, limit).map(toComparedCell),
-      truncated: cells.length > limit,
+      groups: [...groups.values()].sort(byImpact),
+      cells: matching.slice(offset, offset + limit),
+      total: matching.length,
+      offset,
+      truncated: offset + limit < matching.length,
+      families: [...families].map(([id, name]) => ({ id, name })).sort((x, y) => x.name.localeCompare(y.name)),
+      layers: [...layers].map(([r, label]) => ({ root: r, label })),
     };
   }
 

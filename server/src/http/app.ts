@@ -16,6 +16,7 @@ import { governanceRoutes } from './governance.routes.ts';
 import { dataRoutes } from './data.routes.ts';
 import { exportRoutes } from './export.routes.ts';
 import { scenarioRoutes } from './scenario.routes.ts';
+import { invitationRoutes } from './invitation.routes.ts';
 import type { Services } from '../services.ts';
 
 const REQUEST_ID_PATTERN = /^[\w.-]{1,64}$/;
@@ -96,6 +97,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   api.route('/', dataRoutes(services));
   api.route('/', exportRoutes(services));
   api.route('/', scenarioRoutes(services));
+  api.route('/', invitationRoutes(services));
 
   api.all('*', () => {
     throw new HttpError(404, ErrorCode.notFound, 'No such API endpoint.');

@@ -35,7 +35,7 @@ export function exportRoutes(services: Services): Hono<AppEnv> {
   );
   routes.post('/snapshots/:snapshotId/plans', async (c) => {
     const { name } = await parseBody(c, NewPlanRequest);
-    return c.json(await exports.planFromSnapshot(requireAuth(c).user.id, c.req.param('snapshotId'), name), 201);
+    return c.json(await services.planSetup.fromSnapshot(requireAuth(c).user.id, c.req.param('snapshotId'), name), 201);
   });
   return routes;
 }

@@ -1,12 +1,20 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
+  CreateInvitationRequest,
+  CreatePlanRequest,
+  actionRolesText,
+  ErrorCode,
+  mayAct,
   SetMemberRequest,
   type CellChangesResponse,
+  type CreatePlanResponse,
+  type InvitationListResponse,
   type MemberListResponse,
   type PlanListResponse,
   type PlanResponse,
 } from '@accord/protocol';
+import { HttpError } from '../errors.ts';
 import { ROOTS } from '@accord/plan-model';
 import type { Services } from '../services.ts';
 import { toPlanSummary } from '../plans/plan.service.ts';
@@ -30,10 +38,14 @@ export function planRoutes(services: Services): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   routes.get('/workspaces/:workspaceId/plans', async (c) => {
-    const { user } = requireAuth(c);
-    const list = await plans.listPlansForUser(user.id, c.req.param('workspaceId'));
-    const body: PlanListResponse = { plans: list.map(toPlanSummary) };
+    const body: PlanListResponse = await services.home.overview(requireAuth(c).user.id, c.req.param('workspaceId'));
     return c.json(body);
+  });
+
+  routes.post('/workspaces/:workspaceId/plans', async (c) => {
+    const input = await parseBody(c, CreatePlanRequest);
+    const body: CreatePlanResponse = { plan: await services.planSetup.create(requireAuth(c).user.id, c.req.param('workspaceId'), input) };
+    return c.json(body, 201);
   });
 
   routes.get('/workspaces/:workspaceId/members', async (c) => {
@@ -44,20 +56,51 @@ export function planRoutes(services: Services): Hono<AppEnv> {
     return c.json(body);
   });
 
+  /** Members are managed by admins: the role checked here, the rules in AdminService. */
+  const requireMemberManager = async (userId: string, workspaceId: string) => {
+    const role = await plans.requireRole(userId, workspaceId);
+    if (!mayAct(role, 'manageMembers'))
+      throw new HttpError(403, ErrorCode.forbidden, `Managing members is for ${actionRolesText('manageMembers')}; you are ${role}.`);
+  };
+
   routes.put('/workspaces/:workspaceId/members', async (c) => {
     const { user } = requireAuth(c);
     const workspaceId = c.req.param('workspaceId');
-    await plans.requireRole(user.id, workspaceId, 'admin');
+    await requireMemberManager(user.id, workspaceId);
     const input = await parseBody(c, SetMemberRequest);
-    await services.admin.setRole(`user:${user.id}`, workspaceId, input.email, input.role);
+    await services.admin.changeMemberRole(`user:${user.id}`, workspaceId, input.email, input.role);
     return c.body(null, 204);
   });
 
   routes.delete('/workspaces/:workspaceId/members/:email', async (c) => {
     const { user } = requireAuth(c);
     const workspaceId = c.req.param('workspaceId');
-    await plans.requireRole(user.id, workspaceId, 'admin');
+    await requireMemberManager(user.id, workspaceId);
     await services.admin.removeMember(`user:${user.id}`, workspaceId, c.req.param('email'));
+    return c.body(null, 204);
+  });
+
+  routes.get('/workspaces/:workspaceId/invitations', async (c) => {
+    const body: InvitationListResponse = {
+      invitations: await services.invitations.list(requireAuth(c).user.id, c.req.param('workspaceId')),
+    };
+    return c.json(body);
+  });
+
+  routes.post('/workspaces/:workspaceId/invitations', async (c) => {
+    const { user } = requireAuth(c);
+    const input = await parseBody(c, CreateInvitationRequest);
+    return c.json(await services.invitations.create(user.id, c.req.param('workspaceId'), input.email, input.role), 201);
+  });
+
+  routes.delete('/workspaces/:workspaceId/invitations/:invitationId', async (c) => {
+    await services.invitations.revoke(requireAuth(c).user.id, c.req.param('workspaceId'), c.req.param('invitationId'));
+    return c.body(null, 204);
+  });
+
+  routes.get('/plans/:planId/visit', async (c) => c.json(await services.home.lastVisit(requireAuth(c).user.id, c.req.param('planId'))));
+  routes.post('/plans/:planId/visit', async (c) => {
+    await services.home.recordVisit(requireAuth(c).user.id, c.req.param('planId'));
     return c.body(null, 204);
   });
 

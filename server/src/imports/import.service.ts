@@ -18,6 +18,7 @@ import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { UserRepository } from '../users/user.repository.ts';
+import { assertPlanWritable } from '../governance/plan-lock.ts';
 import { mapColumns } from './column-mapping.ts';
 import { planImport, type EntityWrite, type ImportPlan, type PlanContext } from './import-rules.ts';
 import { looksLikeXlsx, readCsv, readXlsx, UnreadableFileError, type Table } from './table-reader.ts';
@@ -29,6 +30,15 @@ const IMPORT_SECTION: Readonly<Record<ImportKind, Section>> = {
   resources: 'catalog',
   prices: 'finance',
   costs: 'finance',
+};
+
+/** What each kind of import brings, in a history line. */
+const IMPORT_WORDS: Readonly<Record<ImportKind, string>> = {
+  actuals: 'Actuals',
+  products: 'Products',
+  resources: 'Lines',
+  prices: 'Prices',
+  costs: 'Unit costs',
 };
 
 // A refused file can have one error per cell; listing more than this helps nobody and bloats the answer.
@@ -73,9 +83,10 @@ export class ImportService {
     if (!mayAct(role, action)) {
       throw new HttpError(403, ErrorCode.forbidden, `Importing ${kind} is for ${actionRolesText(action)}; you are ${role}.`);
     }
+    const room = await this.#documents.open(planId);
+    assertPlanWritable(room.doc, 'an import');
     const section = IMPORT_SECTION[kind];
     if (section === 'server') return;
-    const room = await this.#documents.open(planId);
     const stage = room.doc.getMap<unknown>('meta').get('cycleStage');
     if (isStage(stage) && closedSections(stage).includes(section)) {
       throw new HttpError(409, ErrorCode.stageClosed, `The ${section} section is closed at the ${stage} stage of this cycle.`);
@@ -146,9 +157,14 @@ export class ImportService {
     // The writes are computed against the document as it is when the change runs (in the room's
     // queue), so a concurrent edit between reading and writing cannot be overwritten by a stale diff.
     const current = await this.#documents.open(planId);
-    await current.applyServerChange((doc) => {
-      counts = applyPlan(doc, plan);
-    });
+    await current.applyServerChange(
+      (doc) => {
+        // Judged again inside the change: a lock that landed while the file was read must hold.
+        assertPlanWritable(doc, 'an import');
+        counts = applyPlan(doc, plan);
+      },
+      { userId, kind: 'import', summary: `${IMPORT_WORDS[kind]} import (${table.format.toUpperCase()}, ${table.rows.length} rows)` },
+    );
     report.changedCells = counts.changedCells;
     report.createdEntities = counts.createdEntities;
     report.committed = true;

@@ -71,5 +71,10 @@ export function scenarioFigures(data: PlanData): Pick<ComparedVersion, 'buckets'
   const allOverloads = buckets.map((_, i) => overloads.filter((r) => r.overloaded[i]).length);
   byBucket.forEach((cell, i) => (cell.capacityOverloads = allOverloads[i]!));
   total.capacityOverloads = sum(allOverloads);
-  return { buckets, total, byBucket, families: calc.families().map((f) => ({ familyId: f.id, ...figures(f, f.id) })) };
+  return {
+    buckets,
+    total,
+    byBucket,
+    families: calc.families().map((f) => ({ familyId: f.id, familyName: data.families[f.id]?.name ?? f.id, ...figures(f, f.id) })),
+  };
 }

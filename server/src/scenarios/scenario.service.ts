@@ -27,6 +27,7 @@ import { HttpError, notFound } from '../errors.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import { today, type DecisionService } from '../governance/decision.service.ts';
 import { snapshotPlanData, type SnapshotService } from '../governance/snapshot.service.ts';
+import { assertPlanWritable } from '../governance/plan-lock.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { ScenarioRepository, ScenarioWithNames } from './scenario.repository.ts';
@@ -176,7 +177,7 @@ export class ScenarioService {
         ...scenarioFigures(data),
         differences: {
           changedCells: diff.cells.length,
-          cells: diff.cells.slice(0, limit).map(toComparedCell),
+          cells: diff.cells.slice(0, limit).map((c) => toComparedCell(c, names(base, data))),
           truncated: diff.cells.length > limit,
           catalogChanges: diff.catalog.length,
         },
@@ -211,6 +212,8 @@ export class ScenarioService {
         ErrorCode.forbidden,
         `Merging scenarios into the plan is for ${actionRolesText('mergeScenario')}; you are ${role}.`,
       );
+    // Refused before anything is computed when the plan is locked; checked again inside the change.
+    assertPlanWritable((await this.#documents.open(plan.id)).doc, 'a scenario merge');
     const { cells } = await this.#threeWay(scenario);
     const selected = this.#select(cells, input.selection);
     const unresolved = selected.filter((c) => c.conflict && input.resolutions[refOf(c)] === undefined);
@@ -220,11 +223,13 @@ export class ScenarioService {
     const toApply = selected.filter((c) => c.plan !== c.scenario && (!c.conflict || input.resolutions[refOf(c)] === 'scenario'));
     const existing = await this.#checkDecision(userId, plan, scenarioId, input.decision);
 
+    const decisionTitle = 'decisionId' in input.decision ? existing!.title : input.decision.title;
     if (toApply.length > 0) {
       const room = await this.#documents.open(plan.id);
       try {
         await room.applyServerChange(
           (doc) => {
+            assertPlanWritable(doc, 'a scenario merge');
             for (const cell of toApply) {
               const map = doc.getMap<unknown>(cell.root);
               // The preview's plan value is what the merger saw; if it moved since, show it first.
@@ -233,7 +238,11 @@ export class ScenarioService {
               else map.set(cell.key, cell.scenario);
             }
           },
-          { userId },
+          {
+            userId,
+            kind: 'merge',
+            summary: `Scenario “${scenario.name}” merged: ${toApply.length} cell${toApply.length === 1 ? '' : 's'}, decision “${decisionTitle}”`,
+          },
         );
       } catch (e: unknown) {
         if (e instanceof PlanMovedError)
@@ -406,6 +415,15 @@ export class ScenarioService {
   #audit(actor: string, action: string, target: string, details: unknown): Promise<void> {
     return this.#users.insertAudit({ actor, action, target, details, created_at: nowIso(this.#now()) });
   }
+}
+
+/** Products, families and lines of both versions (the scenario's own first), to name every changed cell. */
+function names(base: PlanData, scenario: PlanData): Pick<PlanData, 'products' | 'families' | 'resources'> {
+  return {
+    products: { ...base.products, ...scenario.products },
+    families: { ...base.families, ...scenario.families },
+    resources: { ...base.resources, ...scenario.resources },
+  };
 }
 
 function toView(row: ScenarioWithNames): ScenarioView {

@@ -44,8 +44,7 @@ async function replayTrackedCycles(
     const doc = new Y.Doc();
     writePlanData(doc, past.locked);
     const daysAgo = LAST_LOCK_DAYS_AGO + (lockedCycles - 1 - index) * DAYS_PER_CYCLE;
-    lastLocked = await services.snapshots.lock(people.leader, planId, `Consensus ${past.cycle}`, {
-      state: Y.encodeStateAsUpdate(doc),
+    lastLocked = await services.snapshots.record(people.leader, planId, `Consensus ${past.cycle}`, Y.encodeStateAsUpdate(doc), {
       lockedAt: new Date(now.getTime() - daysAgo * DAY_MS).toISOString(),
     });
     doc.destroy();

@@ -71,6 +71,28 @@ export class UserRepository {
       .execute();
   }
 
+  /** The member of a workspace with this e-mail, or undefined (no account, or not a member: one query either way). */
+  findMemberByEmail(workspaceId: string, email: string) {
+    return this.#db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id as userId', 'users.name as name', 'users.email as email', 'memberships.role as role'])
+      .where('memberships.workspace_id', '=', workspaceId)
+      .where('users.email', '=', email)
+      .executeTakeFirst();
+  }
+
+  /** How many admins a workspace has. */
+  async countAdmins(workspaceId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Removes a membership; false when there was none. */
   async deleteMembership(workspaceId: string, userId: string): Promise<boolean> {
     const result = await this.#db
