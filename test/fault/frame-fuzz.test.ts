@@ -122,4 +122,143 @@ describe('fault: malformed frames', () => {
     expect((closeCodes.get(4400) ?? 0) + (closeCodes.get(4413) ?? 0)).toBeGreaterThan(100);
     expect(server.output()).not.toMatch(/unhandled|uncaught/i);
   });
+
+  it(
+    'closes every socket that sends forged structs, foreign client ids, gaps, bad state vectors or stops reading',
+    { timeout: 180_000 },
+    async () => {
+      const random = seeded(777);
+      const url = `${server.url.replace('http', 'ws')}/sync/${planA}`;
+      const viewer = (await signIn(server.url, demoEmail('viewer'))).cookie;
+      const operations = (await signIn(server.url, demoEmail('operations'))).cookie;
+      // An honest sales client whose id the forgers borrow (it is in everyone's presence).
+      const owner = connectPlan(server.url, planA, cookie);
+      await synced(owner);
+      setCell(owner.doc, 'sales', cellKey('SPA-002', '2099-03'), 7);
+      const sync = (type: number, payload: Uint8Array) => {
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, 0);
+        encoding.writeVarUint(encoder, type);
+        encoding.writeVarUint8Array(encoder, payload);
+        return encoding.toUint8Array(encoder);
+      };
+      const gc = (clients: { id: number; clock: number }[]) => {
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, clients.length);
+        for (const { id, clock } of clients) {
+          encoding.writeVarUint(encoder, 1);
+          encoding.writeVarUint(encoder, id);
+          encoding.writeVarUint(encoder, clock);
+          encoding.writeUint8(encoder, 0);
+          encoding.writeVarUint(encoder, 1 + Math.floor(random() * 5));
+        }
+        encoding.writeVarUint(encoder, 0);
+        return encoding.toUint8Array(encoder);
+      };
+      type Family = { name: string; cookie: string; expect: number[]; frames: () => Uint8Array[]; stopReading?: boolean };
+      const families: Family[] = [
+        {
+          name: 'GC structs for made-up ids',
+          cookie: viewer,
+          expect: [4403],
+          frames: () => [
+            sync(2, gc(Array.from({ length: 1 + Math.floor(random() * 2000) }, (_, i) => ({ id: 700_000_000 + i, clock: 0 })))),
+          ],
+        },
+        {
+          name: 'GC over the next clocks of someone else',
+          cookie: viewer,
+          expect: [4403],
+          frames: () => [sync(2, gc([{ id: owner.doc.clientID, clock: Y.getState(owner.doc.store, owner.doc.clientID) }]))],
+        },
+        {
+          // A catalog edit operations may make, but under the sales planner's client id.
+          name: 'edits under someone else’s client id',
+          cookie: operations,
+          expect: [4403],
+          frames: () => {
+            const copy = new Y.Doc();
+            Y.applyUpdate(copy, Y.encodeStateAsUpdate(owner.doc));
+            copy.clientID = owner.doc.clientID;
+            const before = Y.encodeStateVector(copy);
+            copy
+              .getMap<Y.Map<unknown>>('products')
+              .get('SPA-001')!
+              .set('name', `Forged ${Math.floor(random() * 100)}`);
+            return [sync(2, Y.encodeStateAsUpdate(copy, before))];
+          },
+        },
+        {
+          name: 'updates with a gap (skip structs) never filled',
+          cookie,
+          expect: [4400],
+          frames: () => {
+            const doc = new Y.Doc();
+            const parts = [1, 2, 3].map((i) => {
+              const before = Y.encodeStateVector(doc);
+              setCell(doc, 'sales', cellKey('SPA-003', `2099-0${i}`), i);
+              return Y.encodeStateAsUpdate(doc, before);
+            });
+            // The first and the third merged: the second is a skip the sender never fills.
+            return [sync(2, Y.mergeUpdates([parts[0]!, parts[2]!]))];
+          },
+        },
+        {
+          name: 'sync step 1 with a state vector that does not decode',
+          cookie: viewer,
+          expect: [4400],
+          frames: () => [
+            sync(
+              0,
+              Uint8Array.from({ length: 1 + Math.floor(random() * 6) }, () => 0x80 | Math.floor(random() * 127)),
+            ),
+          ],
+        },
+        {
+          name: 'a reader that stops reading',
+          cookie: viewer,
+          expect: [4508],
+          stopReading: true,
+          frames: () => Array.from({ length: 450 }, () => sync(0, new Uint8Array([0]))),
+        },
+      ];
+      const seen: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(
+          families.map(async (family) => {
+            const ws = new WebSocket(url, { headers: { cookie: family.cookie, origin: server.url } });
+            const raw = ws as unknown as { _socket: { pause(): void; resume(): void } };
+            const code = await new Promise<number>((resolve) => {
+              // A socket the server never closes fails the test with its family's name.
+              const timer = setTimeout(() => resolve(-1), 30_000);
+              ws.on('close', (c) => {
+                clearTimeout(timer);
+                resolve(c);
+              });
+              ws.on('error', () => undefined);
+              ws.on('open', () => {
+                if (family.stopReading) raw._socket.pause();
+                for (const frame of family.frames()) if (ws.readyState === ws.OPEN) ws.send(frame);
+                if (family.stopReading) setTimeout(() => raw._socket.resume(), 1_500);
+              });
+            });
+            if (code === -1) ws.terminate();
+            seen.push(`${family.name}: ${code}`);
+            expect(family.expect, `${family.name} closed with ${code}`).toContain(code);
+          }),
+        );
+        // The honest owner's later edits still land, and the other plan still syncs.
+        const key = cellKey('SPA-002', '2099-05');
+        setCell(owner.doc, 'sales', key, round + 1);
+        const watcher = connectPlan(server.url, planA, viewer);
+        await synced(watcher);
+        await vi.waitFor(() => expect(findCell(watcher.doc, 'sales', key)).toBe(round + 1));
+        watcher.destroy();
+        expect(owner.closes).toEqual([]);
+      }
+      expect(seen).toHaveLength(families.length * 3);
+      expect(server.output()).not.toMatch(/unhandled|uncaught|sync task failed/i);
+      owner.destroy();
+    },
+  );
 });
