@@ -1,9 +1,21 @@
 // Planning-maths benchmark: a plan of 1,000 SKUs × 36 monthly buckets with every layer filled.
-// Prints a table and `METRIC name value` lines for tracking. Run: `pnpm bench:calc`.
+// Also the spread maths of a total-row edit over 18 months (18,000 cells; `METRIC spread_calc_ms`,
+// target < 20) and the calculator following it. Prints a table and `METRIC name value` lines for
+// tracking. Run: `pnpm bench:calc`.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Y from 'yjs';
-import { addBuckets, PlanCalculator, seededRandom, VALUE_ROOTS, type CellChange, type PlanData, type ValueRoot } from '@accord/plan-calc';
+import {
+  addBuckets,
+  layerValue,
+  PlanCalculator,
+  planSpread,
+  seededRandom,
+  VALUE_ROOTS,
+  type CellChange,
+  type PlanData,
+  type ValueRoot,
+} from '@accord/plan-calc';
 import { readPlanData, writePlanData } from '@accord/plan-model';
 import { buildPlan, HORIZON_BUCKETS, HORIZON_START } from './big-plan.ts';
 
@@ -14,6 +26,8 @@ const RESOURCES = 12;
 const HISTORY_BUCKETS = 12;
 const FULL_RUNS = 7;
 const INCREMENTAL_EDITS = 300;
+const SPREAD_RUNS = 7;
+const SPREAD_BUCKETS = 18;
 const LOAD_RUNS = 5;
 
 // Forced GC without a command-line flag: the flag can be turned on at run time and `gc` read from
@@ -99,6 +113,32 @@ for (let edit = 0; edit < INCREMENTAL_EDITS; edit++) {
   incrementalMs.push(timed(() => calc.applyCellChanges([change])).ms);
 }
 
+// Spreading: the total sales forecast over 18 months (1,000 SKUs × 18 = 18,000 cells) set 5 % higher,
+// as the grid does for a total-row edit: read the values in effect, spread, list the cell writes.
+// Then the calculator follows the 18,000 writes (what every browser does when the update arrives).
+const spreadMs: number[] = [];
+const followMs: number[] = [];
+let spreadCells = 0;
+{
+  const spreadData = buildPlan(SKUS, 'Spread plan');
+  const read = (root: ValueRoot, key: string) => spreadData.cells[root][key];
+  const rowIds = Object.keys(spreadData.products);
+  const buckets = Array.from({ length: SPREAD_BUCKETS }, (_, i) => addBuckets(HORIZON_START, i));
+  for (let run = 0; run < SPREAD_RUNS; run++) {
+    let before = 0;
+    for (const rowId of rowIds) for (const bucket of buckets) before += layerValue(read, 'sales', rowId, bucket);
+    // As the grid calls it: the plan has no holds, which the session knows without looking at each cell.
+    const source = { read, hasHolds: () => false };
+    const { ms, result } = timed(() => planSpread(source, { root: 'sales', rowIds, buckets }, Math.round(before * 1.05), { round: true }));
+    if (!result.ok) throw new Error(`spread refused: ${result.problem}`);
+    spreadMs.push(ms);
+    spreadCells = result.cells;
+    const follower = new PlanCalculator(spreadData);
+    followMs.push(timed(() => follower.applyCellChanges(result.changes)).ms);
+    for (const change of result.changes) spreadData.cells.sales[change.key] = change.value!;
+  }
+}
+
 // Encoded document size and load time (decode into a fresh doc + read back to plain data).
 const { doc, via } = buildDoc(data);
 const update = Y.encodeStateAsUpdate(doc);
@@ -139,6 +179,8 @@ const metrics = {
   doc_bytes: update.byteLength,
   doc_load_ms: round(median(loadMs)),
   heap_mb: round(median(heapMb), 1),
+  spread_calc_ms: round(median(spreadMs)),
+  spread_follow_ms: round(median(followMs)),
 };
 
 console.log(
@@ -155,6 +197,16 @@ console.table({
     median: `${metrics.doc_load_ms} ms`,
     p95: `${round(percentile(loadMs, 0.95))} ms`,
     runs: LOAD_RUNS,
+  },
+  [`spread: total sales × 1.05 over ${SPREAD_BUCKETS} months (${spreadCells.toLocaleString('en')} cells)`]: {
+    median: `${metrics.spread_calc_ms} ms`,
+    p95: `${round(percentile(spreadMs, 0.95))} ms`,
+    runs: SPREAD_RUNS,
+  },
+  'calculator follows the spread (applyCellChanges)': {
+    median: `${metrics.spread_follow_ms} ms`,
+    p95: `${round(percentile(followMs, 0.95))} ms`,
+    runs: SPREAD_RUNS,
   },
   'encoded doc size': { median: `${(metrics.doc_bytes / 2 ** 20).toFixed(2)} MiB (${metrics.doc_bytes} B)`, p95: '', runs: 1 },
   'heap used (data + calculator)': { median: `${metrics.heap_mb} MB`, p95: '', runs: heapMb.length },

@@ -9,18 +9,28 @@
 //     typing in a Chromium page, nine speaking the protocol from this process, as people on their
 //     own computers would load the viewer's) and `crowded` (all ten editors are Chromium pages on
 //     this 2-core machine, eleven renderers on two cores).
+//  4. spreads typed in Chromium (#15): `+5%` over the total sales row's first 18 months (18,000
+//     cells), and a new value in a family's quarter, timed from the Enter keydown to the first frame
+//     after the editor's grid shows it (local) and after a viewer's page shows it (remote);
+//  5. a reference: the same plan's rows and values as plain data in RevoGrid (`reference-grid.ts`),
+//     in the same Chromium and run, timed to the same "a cell takes a keypress" point and for the
+//     same remote repaint (edits over a plain WebSocket), so the ratios carry across machines.
 // Prints a table and `METRIC grid_interactive_ms`, `METRIC remote_paint_p99_ms` (the meeting set-up;
-// targets < 2,000 and < 100) and `METRIC remote_paint_crowded_p99_ms`. Run: `pnpm bench:web`
-// (builds web/ first when web/build is missing; ~3 minutes).
+// targets < 2,000 and < 100), `METRIC remote_paint_crowded_p99_ms`, `METRIC spread_local_ms`
+// (< 150), `spread_remote_ms` (< 500), `spread_family_remote_ms`, and `grid_interactive_ratio` /
+// `remote_paint_ratio` (Accord ÷ reference; goal ≤ 1). Run: `pnpm bench:web` (builds web/ first
+// when web/build is missing; ~8 minutes).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildPlan } from './big-plan.ts';
+import { buildPlan, HORIZON_START } from './big-plan.ts';
 import { REPO_ROOT, runCli, startServer } from '../support/server-process.ts';
 import { launchChromium } from '../support/browser.ts';
 import { connectPlan, demoEmail, signIn, synced, type PlanClient } from '../support/clients.ts';
 import { ROLE_COLORS } from '@accord/protocol';
+import { addBuckets } from '@accord/plan-calc';
+import { probeReferenceInteractive, startReference, type ReferenceServer } from './reference-grid.ts';
 
 const SKUS = 1_000;
 const INTERACTIVE_RUNS = 5;
@@ -33,6 +43,11 @@ const CROWDED_RUNS = 2;
 const EDIT_INTERVAL_MS = 1_000;
 const EDITS_PER_EDITOR = 20;
 const VIEWPORT = { width: 1600, height: 1000 };
+const SPREAD_RUNS = 3;
+const SPREAD_MONTHS = 18;
+const REFERENCE_RUNS = 5;
+/** The reference grid's column the remote edits go to (a horizon month in view). */
+let REFERENCE_EDIT_PROP = '';
 
 const log = (message: string) => console.error(`[web-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const median = (values: number[]) => quantile(values, 0.5);
@@ -47,6 +62,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 declare global {
   interface Window {
     __interactive?: number;
+    __enter?: number;
+    __shown?: number;
+    __paintAt?: number[];
     __edits?: { value: number; at: number }[];
     __paints?: { key: string; value: number; at: number }[];
   }
@@ -172,7 +190,7 @@ async function remotePaint(
   const keys = await pages[0]!.evaluate(() => {
     const scroller = document.querySelector<HTMLElement>('[data-testid=grid-scroller]')!.getBoundingClientRect();
     const head = document.querySelector('thead')!.getBoundingClientRect();
-    return [...document.querySelectorAll<HTMLElement>('td[data-root=sales][data-editable=true]')]
+    return [...document.querySelectorAll<HTMLElement>('tr[data-row-kind=product] td[data-root=sales][data-editable=true]')]
       .filter((td) => {
         const box = td.getBoundingClientRect();
         return (
@@ -293,6 +311,172 @@ async function remotePaint(
   return results;
 }
 
+/** Records, in the page, the first frame after any cell matching `selector` changed its `data-value`. */
+async function watchCells(page: Page, selector: string): Promise<void> {
+  await page.evaluate((selector) => {
+    window.__shown = undefined;
+    const table = document.querySelector('table[data-testid=plan-grid]')!;
+    const observer = new MutationObserver((records) => {
+      if (window.__shown !== undefined) return;
+      if (!records.some((record) => (record.target as HTMLElement).matches(selector))) return;
+      requestAnimationFrame(() => (window.__shown ??= performance.timeOrigin + performance.now()));
+    });
+    observer.observe(table, { attributes: true, attributeFilter: ['data-value'], subtree: true });
+  }, selector);
+}
+
+/** Records the wall-clock time of the next Enter typed into the in-cell editor. */
+async function watchEnter(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    window.__enter = undefined;
+    document.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key === 'Enter' && (event.target as HTMLElement).tagName === 'INPUT')
+          window.__enter ??= performance.timeOrigin + performance.now();
+      },
+      { capture: true },
+    );
+  });
+}
+
+async function shownAt(page: Page): Promise<number> {
+  await page.waitForFunction(() => window.__shown !== undefined, undefined, { timeout: 60_000 });
+  return page.evaluate(() => window.__shown!);
+}
+
+/**
+ * Spreads typed in Chromium: the total sales forecast over the first 18 months (the total row's
+ * cells selected with Shift+→, then `+5%` typed: 1,000 SKUs × 18 months = 18,000 cells in one
+ * update), and a family's quarter (a new value typed into Σ F0 · Sales forecast · Q1: 40 SKUs × 3
+ * months). Timed from the Enter keydown to the first frame after the editor's grid shows the new
+ * total (local), and after a viewer's page shows it (remote).
+ */
+async function measureSpreads(
+  browser: Browser,
+  base: string,
+  planUrl: string,
+  users: { viewer: { cookie: string }; sales: { cookie: string } },
+): Promise<{ local: number[]; remote: number[]; familyRemote: number[]; familyLocal: number[] }> {
+  const editorContext = await newContext(browser, base, users.sales.cookie);
+  const viewerContext = await newContext(browser, base, users.viewer.cookie);
+  const editor = await openPlan(editorContext, planUrl);
+  const viewer = await openPlan(viewerContext, planUrl);
+  const months = await editor
+    .locator('th[data-column-kind=horizon]')
+    .evaluateAll((ths) => ths.map((th) => th.getAttribute('data-column')!));
+  const first = months[0]!;
+  const quarter = `${first.slice(0, 4)}-Q${Math.floor((Number(first.slice(5, 7)) - 1) / 3) + 1}`;
+  const out = { local: [] as number[], remote: [] as number[], familyRemote: [] as number[], familyLocal: [] as number[] };
+  for (let run = 0; run < SPREAD_RUNS; run++) {
+    // The total row over 18 months.
+    await editor.locator('[data-testid=grid-scroller]').evaluate((element) => (element.scrollLeft = 0));
+    await viewer.locator('[data-testid=grid-scroller]').evaluate((element) => (element.scrollLeft = 0));
+    await editor.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await editor.locator(`td[data-root=sales][data-key="total|${first}"]`).click();
+    for (let i = 1; i < SPREAD_MONTHS; i++) await editor.keyboard.press('Shift+ArrowRight');
+    await Promise.all([
+      watchCells(editor, 'td[data-root=sales][data-key^="total|"]'),
+      watchCells(viewer, 'td[data-root=sales][data-key^="total|"]'),
+    ]);
+    await watchEnter(editor);
+    await editor.keyboard.type(run % 2 === 0 ? '+5%' : '-5%');
+    await editor.keyboard.press('Enter');
+    const enter = await editor.evaluate(() => window.__enter!);
+    out.local.push((await shownAt(editor)) - enter);
+    out.remote.push((await shownAt(viewer)) - enter);
+    const message = await editor.locator('[data-testid=grid-message]').textContent();
+    log(`spread run ${run + 1}: ${message} local ${Math.round(out.local.at(-1)!)} ms, remote ${Math.round(out.remote.at(-1)!)} ms`);
+
+    // A family's quarter: the quarter columns sit right of the months.
+    for (const page of [editor, viewer]) {
+      await page.locator('[data-testid=grid-scroller]').evaluate((element) => (element.scrollLeft = element.scrollWidth));
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    }
+    const familyCell = `td[data-root=sales][data-key="F0|${quarter}"]`;
+    await editor.locator(familyCell).click();
+    const value = Number(await editor.locator(familyCell).getAttribute('data-value'));
+    await Promise.all([watchCells(editor, familyCell), watchCells(viewer, familyCell)]);
+    await editor.keyboard.type(String(Math.round(value * (run % 2 === 0 ? 1.02 : 0.98))));
+    await editor.keyboard.press('Enter');
+    const familyEnter = await editor.evaluate(() => window.__enter!);
+    out.familyLocal.push((await shownAt(editor)) - familyEnter);
+    out.familyRemote.push((await shownAt(viewer)) - familyEnter);
+  }
+  await editorContext.close();
+  await viewerContext.close();
+  return out;
+}
+
+/** The reference grid's interactive time, each run a fresh context, like Accord's. */
+async function referenceInteractive(browser: Browser, reference: ReferenceServer): Promise<number[]> {
+  const times: number[] = [];
+  for (let run = 0; run < REFERENCE_RUNS; run++) {
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    await context.addInitScript(probeReferenceInteractive);
+    const page = await context.newPage();
+    await page.goto(reference.url);
+    await page.waitForFunction(() => window.__interactive !== undefined, undefined, { timeout: 120_000 });
+    times.push(await page.evaluate(() => window.__interactive!));
+    await context.close();
+  }
+  return times;
+}
+
+/**
+ * The reference grid's remote paint: the benchmark process sends ten edits a second (one per
+ * "editor" cell in view, as in the meeting set-up) over a WebSocket; the page sets the cell
+ * (`setDataAt`) and a MutationObserver times the first frame after the cell's text changed.
+ */
+async function referencePaint(browser: Browser, reference: ReferenceServer, runs: number): Promise<Latencies[]> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.goto(reference.url);
+  await page.waitForSelector('revogr-data[type=rgRow][col-type=rgCol] .rgCell');
+  await page.evaluate(() => {
+    window.__paints = [];
+    const root = document.querySelector('revo-grid')!;
+    new MutationObserver((records) => {
+      const values: number[] = [];
+      for (const record of records) {
+        const text = (record.target instanceof HTMLElement ? record.target : record.target.parentElement)?.textContent ?? '';
+        if (/^\d{7}$/.test(text.trim())) values.push(Number(text.trim()));
+      }
+      if (values.length === 0) return;
+      requestAnimationFrame(() => {
+        const at = performance.timeOrigin + performance.now();
+        for (const value of values) window.__paints!.push({ key: '', value, at });
+      });
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+  const results: Latencies[] = [];
+  // Cells in view: the sales forecast rows of the first SKUs, the second horizon month.
+  for (let run = 0; run < runs; run++) {
+    await page.evaluate(() => (window.__paints = []));
+    const sent = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: EDITORS }, async (_, e) => {
+        await pause((EDIT_INTERVAL_MS / EDITORS) * e);
+        for (let i = 0; i < EDITS_PER_EDITOR; i++) {
+          const started = Date.now();
+          const value = 1_000_000 + run * 100_000 + e * 1_000 + i;
+          sent.set(value, performance.timeOrigin + performance.now());
+          reference.send({ row: 1 + e * 2, prop: REFERENCE_EDIT_PROP, value });
+          await pause(Math.max(0, EDIT_INTERVAL_MS - (Date.now() - started)));
+        }
+      }),
+    );
+    await pause(1_000);
+    const paints = await page.evaluate(() => window.__paints!);
+    const paintAt = new Map(paints.map((paint) => [paint.value, paint.at]));
+    const values = [...sent].flatMap(([value, at]) => (paintAt.has(value) ? [paintAt.get(value)! - at] : []));
+    results.push(latencies(sent.size, values));
+    log(`reference paint run ${run + 1}: ${values.length}/${sent.size} painted, p99 ${round(results.at(-1)!.p99)} ms`);
+  }
+  await context.close();
+  return results;
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(REPO_ROOT, 'web/build/index.html'))) {
     log('building web/ …');
@@ -307,7 +491,8 @@ async function main(): Promise<void> {
     const viewer = await signIn(server.url, demoEmail('viewer'));
     const workspaceId = admin.me.memberships[0]!.workspaceId;
     const file = path.join(server.dataDir, 'web-bench-plan.json');
-    fs.writeFileSync(file, JSON.stringify(buildPlan(SKUS, 'Web bench')));
+    const plan = buildPlan(SKUS, 'Web bench');
+    fs.writeFileSync(file, JSON.stringify(plan));
     const created = await runCli(server.dataDir, ['create-plan', '--workspace', workspaceId, '--from', file]);
     if (created.code !== 0) throw new Error(`create-plan failed: ${created.stderr}`);
     const planUrl = `${server.url}/plans/${created.stdout.trim()}`;
@@ -359,6 +544,24 @@ async function main(): Promise<void> {
     const paint = await remotePaint(browser, server.url, planUrl, { viewer, sales }, 'meeting', PAINT_RUNS);
     const crowded = await remotePaint(browser, server.url, planUrl, { viewer, sales }, 'crowded', CROWDED_RUNS);
 
+    // 4. Spreads typed in Chromium: the total over 18 months, a family's quarter.
+    const spread = await measureSpreads(browser, server.url, planUrl, { viewer, sales });
+
+    // 5. The reference grid (RevoGrid) in the same Chromium, fed the same plan as plain data.
+    REFERENCE_EDIT_PROP = addBuckets(HORIZON_START, 1);
+    const reference = await startReference(plan);
+    let referenceTimes: number[];
+    let referencePaints: Latencies[];
+    try {
+      referenceTimes = await referenceInteractive(browser, reference);
+      log(`reference interactive: ${referenceTimes.map((v) => Math.round(v)).join(', ')} ms`);
+      referencePaints = await referencePaint(browser, reference, PAINT_RUNS);
+    } finally {
+      await reference.close();
+    }
+    const accordPaintP99 = median(paint.map((r) => r.all.p99));
+    const referencePaintP99 = median(referencePaints.map((r) => r.p99));
+
     const rows: [string, string, string][] = [
       ['grid interactive (ms)', interactive.map((v) => Math.round(v)).join(' / '), String(Math.round(median(interactive)))],
       ['scroll frame median (ms)', frames.map((f) => round(f.median)).join(' / '), String(round(median(frames.map((f) => f.median))))],
@@ -367,6 +570,22 @@ async function main(): Promise<void> {
       ...paintRows('remote paint', paint),
       ...paintRows('  typed in a browser', paint, 'typed'),
       ...paintRows('crowded: 10 editor pages', crowded),
+      ['spread total × 18 months: local (ms)', spread.local.map((v) => round(v)).join(' / '), String(round(median(spread.local)))],
+      ['spread total × 18 months: remote (ms)', spread.remote.map((v) => round(v)).join(' / '), String(round(median(spread.remote)))],
+      ['spread family quarter: local (ms)', spread.familyLocal.map((v) => round(v)).join(' / '), String(round(median(spread.familyLocal)))],
+      [
+        'spread family quarter: remote (ms)',
+        spread.familyRemote.map((v) => round(v)).join(' / '),
+        String(round(median(spread.familyRemote))),
+      ],
+      ['reference grid interactive (ms)', referenceTimes.map((v) => Math.round(v)).join(' / '), String(Math.round(median(referenceTimes)))],
+      [
+        'reference remote paint p50 (ms)',
+        referencePaints.map((r) => round(r.p50)).join(' / '),
+        String(round(median(referencePaints.map((r) => r.p50)))),
+      ],
+      ['reference remote paint p99 (ms)', referencePaints.map((r) => round(r.p99)).join(' / '), String(round(referencePaintP99))],
+      ['reference painted/sent', referencePaints.map((r) => `${r.received}/${r.sent}`).join(' / '), ''],
     ];
     const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]!.length), ['measure', 'runs', 'median'][c]!.length));
     const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
@@ -378,6 +597,13 @@ async function main(): Promise<void> {
     console.log(`METRIC grid_interactive_ms ${Math.round(median(interactive))}`);
     console.log(`METRIC remote_paint_p99_ms ${round(median(paint.map((r) => r.all.p99)))}`);
     console.log(`METRIC remote_paint_crowded_p99_ms ${round(median(crowded.map((r) => r.all.p99)))}`);
+    console.log(`METRIC spread_local_ms ${round(median(spread.local))}`);
+    console.log(`METRIC spread_remote_ms ${round(median(spread.remote))}`);
+    console.log(`METRIC spread_family_remote_ms ${round(median(spread.familyRemote))}`);
+    console.log(`METRIC reference_interactive_ms ${Math.round(median(referenceTimes))}`);
+    console.log(`METRIC reference_paint_p99_ms ${round(referencePaintP99)}`);
+    console.log(`METRIC grid_interactive_ratio ${round(median(interactive) / median(referenceTimes), 3)}`);
+    console.log(`METRIC remote_paint_ratio ${round(accordPaintP99 / referencePaintP99, 3)}`);
   } finally {
     await browser.close();
     await server.stop();
