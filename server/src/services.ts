@@ -105,7 +105,7 @@ export function createServices(
   const decisions = new DecisionService(governance, plans, users, documents, notifier);
   const snapshots = new SnapshotService(governance, plans, documents);
   // A committed actuals import starts the baseline job.
-  const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log);
+  const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log, { users });
   return {
     config,
     log,
@@ -136,7 +136,9 @@ export function createServices(
     governance,
     scenarios: new ScenarioService(scenarioRepository, { plans, users, documents, snapshots, decisions }),
     baseline,
-    imports: new ImportService(plans, users, documents, log, (planId) => baseline.start(planId)),
+    imports: new ImportService(plans, users, documents, log, (planId, userId) =>
+      baseline.start(planId, { type: 'import', at: new Date().toISOString(), userId, userName: null }),
+    ),
     kpis: new KpiService(plans, documents, governance, new OverrideAuthorRepository(db)),
   };
 }

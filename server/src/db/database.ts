@@ -8,9 +8,10 @@ import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
 import * as scenarios from './migrations/0004-scenarios.ts';
 import * as baselineRuns from './migrations/0005-baseline-runs.ts';
+import * as baselineChanges from './migrations/0017-baseline-changes.ts';
+import * as sequencesAndChanges from './migrations/0020-sequences-and-changes.ts';
 import * as cycleAndInbox from './migrations/0012-cycle-and-inbox.ts';
 import * as invitations from './migrations/0013-invitations.ts';
-import * as sequencesAndChanges from './migrations/0020-sequences-and-changes.ts';
 import type { Database } from './schema.ts';
 import type { SqlDialect } from './dialect.ts';
 import { ConfigError, redactUrl, type Config } from '../config.ts';
@@ -53,9 +54,10 @@ const MIGRATIONS: Record<string, AccordMigration> = {
   '0003-governance': governance,
   '0004-scenarios': scenarios,
   '0005-baseline-runs': baselineRuns,
+  '0017-baseline-changes': baselineChanges,
+  '0020-sequences-and-changes': sequencesAndChanges,
   '0012-cycle-and-inbox': cycleAndInbox,
   '0013-invitations': invitations,
-  '0020-sequences-and-changes': sequencesAndChanges,
 };
 
 /** The migrations as Kysely runs them, each told which database it runs on. */

@@ -237,6 +237,23 @@ export interface BaselineFitTable {
   fit: string;
 }
 
+/** A change a baseline run or a restore made to a plan's statistical layer. */
+export interface BaselineChangeTable {
+  id: string;
+  plan_id: string;
+  kind: 'run' | 'restore';
+  finished_at: string;
+  /** JSON: the StoredChange of forecasting/baseline.repository.ts. */
+  record: string;
+  /** Gzipped JSON: every changed cell with its value before and after. */
+  cells: Uint8Array;
+  /** Gzipped JSON: the per-product fits that were current before the change. */
+  fits_before: Uint8Array;
+  restored_at: string | null;
+  restored_by: string | null;
+  restored_by_change: string | null;
+}
+
 /** Something that happened to a plan's cycle: a stage closed or reopened, the lock, the next cycle. */
 export interface CycleEventTable {
   id: string;
@@ -316,6 +333,7 @@ export interface Database {
   scenarios: ScenarioTable;
   baseline_runs: BaselineRunTable;
   baseline_fits: BaselineFitTable;
+  baseline_changes: BaselineChangeTable;
   cycle_events: CycleEventTable;
   notifications: NotificationTable;
   inbox_item_reads: InboxItemReadTable;

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { Worker } from 'node:worker_threads';
-import type { ForecastResult } from '@accord/forecast';
+import { seasonLengthFor, type GroupForecast } from '@accord/forecast';
 import { addBuckets, bucketRange, cellKey, type PlanMeta } from '@accord/plan-calc';
 import { getMeta, valueMap } from '@accord/plan-model';
 import {
@@ -8,31 +8,53 @@ import {
   actionRolesText,
   ErrorCode,
   mayAct,
+  type BaselineCellChange,
+  type BaselineChangeDetail,
+  type BaselineChangeList,
+  type BaselineChangeRecord,
   type BaselineProductFit,
+  type BaselineRunRequest,
+  type BaselineShapeChange,
   type BaselineStatus,
+  type BaselineTrigger,
+  type ForecastShape,
   type Role,
 } from '@accord/protocol';
+import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../errors.ts';
+import { assertPlanWritable, stageOf } from '../governance/plan-lock.ts';
 import type { Logger } from '../logger.ts';
 import type { PlanService } from '../plans/plan.service.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
+import { fitNote, forecastShape, trendOf } from './baseline-notes.ts';
 import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
-import type { BaselineRepository } from './baseline.repository.ts';
+import type { BaselineRepository, StoredChange } from './baseline.repository.ts';
 
-/** Roles that may start the baseline job by hand (it also starts after an actuals import). */
+/** Roles that may start the baseline job by hand or restore the values before a change (it also starts after an actuals import). */
 export const BASELINE_ROLES: readonly Role[] = ACTION_ROLES.runBaseline;
 
 // The worker reports progress every this many products (one `auto` fit takes about 1–2 ms).
 const CHUNK_PRODUCTS = 25;
-// Periods per seasonal cycle: a year of months, a year of weeks (what @accord/forecast was tuned with).
-const SEASON_LENGTH = { month: 12, week: 52 } as const;
+// A change record lists this many of its biggest cell changes (the notice shows them; the rest is one click away).
+const BIGGEST_CHANGES = 10;
 
 /** One product's series as the job reads it. */
 interface SeriesInput {
   productId: string;
+  productName: string;
+  familyId: string | undefined;
+  familyName: string | undefined;
   firstBucket: string;
+  /** Index of the first bucket among the plan's history buckets. */
+  start: number;
   values: number[];
   integers: boolean;
+}
+
+/** What a run was asked for with. */
+interface RunRequest {
+  trigger: BaselineTrigger;
+  seasonLength: number | 'auto';
 }
 
 /** A run started by this process. */
@@ -40,22 +62,32 @@ interface JobState {
   status: BaselineStatus;
   /** The fits of the last run this process finished (also stored). */
   fits: Map<string, BaselineProductFit>;
+  request: RunRequest;
   /** Set when a new run is asked for while one runs: it starts again on the newest actuals. */
-  rerun: boolean;
+  rerun: RunRequest | undefined;
   /** Settles once the run's start is recorded. */
   recorded: Promise<void>;
   done: Promise<void>;
 }
 
+/** How the service finds a user's name for its records. */
+export interface UserNames {
+  findUserById(id: string): Promise<{ name: string } | undefined>;
+}
+
 const finiteOrNull = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** The history series of a product: leading buckets with no actual are dropped, gaps inside count as 0. */
-export function historySeries(actuals: Y.Map<number>, productId: string, buckets: string[]): Omit<SeriesInput, 'productId'> | undefined {
+export function historySeries(
+  actuals: Y.Map<number>,
+  productId: string,
+  buckets: string[],
+): Pick<SeriesInput, 'firstBucket' | 'start' | 'values' | 'integers'> | undefined {
   const raw = buckets.map((b) => actuals.get(cellKey(productId, b)));
   const first = raw.findIndex((v) => typeof v === 'number');
   if (first < 0) return undefined;
   const values = raw.slice(first).map((v) => (typeof v === 'number' ? v : 0));
-  return { firstBucket: buckets[first]!, values, integers: values.every(Number.isInteger) };
+  return { firstBucket: buckets[first]!, start: first, values, integers: values.every(Number.isInteger) };
 }
 
 /** A forecast value as stored: whole units when the history is in whole units, else two decimals. */
@@ -63,19 +95,40 @@ function stored(value: number, integers: boolean): number {
   return integers ? Math.round(value) : Math.round(value * 100) / 100;
 }
 
+/** Position of a bucket in its yearly season: month of the year − 1, or ISO week − 1 (week 53 joins week 1). */
+export function seasonPositionOf(bucket: string, seasonLength: number): number {
+  const week = /^\d{4}-W(\d{2})$/.exec(bucket);
+  const month = /^\d{4}-(\d{2})$/.exec(bucket);
+  const position = week ? Number(week[1]) - 1 : month ? Number(month[1]) - 1 : 0;
+  return seasonLength > 1 ? position % seasonLength : 0;
+}
+
+/** Whether a plan document's cycle is locked: nothing writes the live plan until the next cycle. */
+function isLocked(doc: Y.Doc): boolean {
+  return stageOf(doc) === 'locked';
+}
+
 /**
  * The statistical baseline job: forecasts every active product from its sales actuals with
- * @accord/forecast and writes the changed `statistical` cells of the horizon. Fits in a worker
- * thread so the sync loop stays responsive. Each run's status and the last finished run's
- * per-product fits are stored, so they outlive a restart, and a run that a restart interrupted
- * is started again (`resumeInterrupted`). `stop` ends running fits at shutdown without recording
- * them as failed: they stay "running" on record, so the next start runs them again.
+ * @accord/forecast (products of a family borrow its pooled seasonal profile when their own history is
+ * short) and writes the changed `statistical` cells of the horizon. Fits in a worker thread so the
+ * sync loop stays responsive. Each run's status and the last finished run's per-product fits are
+ * stored, so they outlive a restart, and a run that a restart interrupted is started again
+ * (`resumeInterrupted`). `stop` ends running fits at shutdown without recording them as failed: they
+ * stay "running" on record, so the next start runs them again.
+ *
+ * No change is silent: a run that changes cells leaves a change record (what started it, how many
+ * cells, the biggest changes, products whose forecast changed shape) with every cell's value before
+ * and after, and the fits it replaced. The roles that may start a run may restore the values from
+ * before the latest change (`restore`), which is itself recorded and can be undone the same way.
+ * Nothing is written while the plan's consensus is locked.
  */
 export class BaselineService {
   readonly #plans: PlanService;
   readonly #documents: DocumentRegistry;
   readonly #runs: BaselineRepository;
   readonly #log: Logger;
+  readonly #users: UserNames | undefined;
   readonly #jobs = new Map<string, JobState>();
   readonly #now: () => Date;
   /** Aborted by `stop`: running fits end and no run starts any more. */
@@ -83,12 +136,19 @@ export class BaselineService {
   /** Runs asked for during the stop, being put on record for the next start. */
   readonly #deferred = new Set<Promise<void>>();
 
-  constructor(plans: PlanService, documents: DocumentRegistry, runs: BaselineRepository, log: Logger, now: () => Date = () => new Date()) {
+  constructor(
+    plans: PlanService,
+    documents: DocumentRegistry,
+    runs: BaselineRepository,
+    log: Logger,
+    options: { users?: UserNames; now?: () => Date } = {},
+  ) {
     this.#plans = plans;
     this.#documents = documents;
     this.#runs = runs;
     this.#log = log;
-    this.#now = now;
+    this.#users = options.users;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /** The job status of a plan the user may read: of the run this process knows, else the stored one. */
@@ -98,22 +158,26 @@ export class BaselineService {
     return (await this.#runs.findStatus(planId)) ?? emptyStatus();
   }
 
-  /** Starts again every run that was still going when the server last stopped (at start-up). */
+  /** Starts again every run that was still going when the server last stopped (at start-up), for what started it. */
   async resumeInterrupted(): Promise<string[]> {
     const planIds = await this.#runs.interrupted();
     for (const planId of planIds) {
       this.#log.info({ planId }, 'baseline job interrupted by a restart; running it again');
-      this.start(planId);
+      const status = await this.#runs.findStatus(planId);
+      const trigger: BaselineTrigger = status?.trigger ?? { type: 'restart', at: this.#now().toISOString() };
+      this.start(planId, trigger, status?.seasonLengthAuto === false && status.seasonLength ? status.seasonLength : 'auto');
     }
     return planIds;
   }
 
-  /** Starts the job on request (operations, leaders, admins). */
-  async request(userId: string, planId: string): Promise<BaselineStatus> {
+  /** Starts the job on request (operations, leaders, admins); 409 while the plan is locked. */
+  async request(userId: string, planId: string, body: BaselineRunRequest = { seasonLength: 'auto' }): Promise<BaselineStatus> {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     if (!mayAct(role, 'runBaseline'))
       throw new HttpError(403, ErrorCode.forbidden, `Recomputing the baseline is for ${actionRolesText('runBaseline')}; you are ${role}.`);
-    if (!this.start(planId))
+    if (!this.#stopping.signal.aborted) assertPlanWritable((await this.#documents.open(planId)).doc, 'a baseline run');
+    const trigger: BaselineTrigger = { type: 'request', at: this.#now().toISOString(), userId, userName: await this.#nameOf(userId) };
+    if (!this.start(planId, trigger, body.seasonLength))
       throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; the baseline is recomputed when it is back.');
     // Answered once the run's start is stored (a failure to store it is logged), so a restart from
     // now on resumes it.
@@ -129,31 +193,124 @@ export class BaselineService {
     return fit;
   }
 
+  /** The plan's last changes to its statistical layer, newest first, with whether the caller may restore each. */
+  async changes(userId: string, planId: string): Promise<BaselineChangeList> {
+    const { role } = await this.#plans.getPlanForUser(userId, planId);
+    const stored = await this.#runs.listChanges(planId);
+    const locked = isLocked((await this.#documents.open(planId)).doc);
+    return { changes: stored.map((change, i) => this.#withRestoreRule(planId, change, i === 0, role, locked)) };
+  }
+
+  /** One change with every cell it wrote, to compare the values before and after. */
+  async change(userId: string, planId: string, changeId: string): Promise<BaselineChangeDetail> {
+    const { role } = await this.#plans.getPlanForUser(userId, planId);
+    const [stored, cells, latest] = await Promise.all([
+      this.#runs.findChange(planId, changeId),
+      this.#runs.findChangeCells(planId, changeId),
+      this.#runs.listChanges(planId).then((list) => list[0]?.id),
+    ]);
+    if (!stored || !cells) throw notFound('That baseline change');
+    const locked = isLocked((await this.#documents.open(planId)).doc);
+    return { ...this.#withRestoreRule(planId, stored, latest === changeId, role, locked), cells };
+  }
+
+  /**
+   * Puts back the statistical values from before the plan's latest change (a run, or a restore),
+   * where the cells still hold what that change wrote, and the fits that were current then; records
+   * the restore as a change of its own. 403 for roles that may not run the baseline, 404 for an
+   * unknown change, 409 while a run is going, for an older or already restored change, or a locked plan.
+   */
+  async restore(userId: string, planId: string, changeId: string): Promise<BaselineChangeRecord> {
+    const { role } = await this.#plans.getPlanForUser(userId, planId);
+    if (!mayAct(role, 'runBaseline'))
+      throw new HttpError(403, ErrorCode.forbidden, `Restoring the baseline is for ${actionRolesText('runBaseline')}; you are ${role}.`);
+    const target = await this.#runs.findChange(planId, changeId);
+    if (!target) throw notFound('That baseline change');
+    const refusal = this.#restoreRefusal(planId, target, (await this.#runs.listChanges(planId))[0]?.id === changeId);
+    if (refusal) throw new HttpError(409, ErrorCode.conflict, refusal);
+    const cells = (await this.#runs.findChangeCells(planId, changeId)) ?? [];
+    const startedAt = this.#now().toISOString();
+    const room = await this.#documents.open(planId);
+    const written: BaselineCellChange[] = [];
+    let skipped = 0;
+    const names = new Map<string, string>();
+    const before = new Map<string, (number | null)[]>();
+    const after = new Map<string, (number | null)[]>();
+    await room.applyServerChange(
+      (doc) => {
+        assertPlanWritable(doc, 'restoring the baseline');
+        const statistical = valueMap(doc, 'statistical');
+        written.length = 0;
+        skipped = 0;
+        for (const cell of cells) {
+          const key = cellKey(cell.productId, cell.bucket);
+          const current = statistical.get(key);
+          // A cell that no longer holds what the change wrote was changed since; it is left alone.
+          if ((current ?? null) !== cell.value) {
+            skipped++;
+            continue;
+          }
+          if (cell.previous === null) statistical.delete(key);
+          else statistical.set(key, cell.previous);
+          written.push({ productId: cell.productId, bucket: cell.bucket, previous: cell.value, value: cell.previous });
+        }
+        readShapes(doc, new Set(written.map((cell) => cell.productId)), written, names, before, after);
+      },
+      { userId },
+    );
+    const finishedAt = this.#now().toISOString();
+    const record: StoredChange = {
+      id: randomId(),
+      kind: 'restore',
+      trigger: { type: 'restore', at: startedAt, userId, userName: await this.#nameOf(userId), restoredChangeId: changeId },
+      startedAt,
+      finishedAt,
+      seasonLength: null,
+      changedCells: written.length,
+      changedProducts: new Set(written.map((cell) => cell.productId)).size,
+      biggestChanges: biggest(written, names),
+      shapeChanges: shapeChanges(before, after, names),
+      restored: null,
+    };
+    await this.#runs.saveRestore(planId, changeId, { record, cells: written });
+    // The fits from before the change are current again: read them from the store.
+    const job = this.#jobs.get(planId);
+    if (job) job.fits = new Map();
+    this.#log.info({ planId, userId, changeId, restoredCells: written.length, skipped }, 'baseline change restored');
+    return { ...record, restorable: false, restoreRefusal: null };
+  }
+
   /**
    * Starts a run now, or once more after the running one (the actuals changed while it ran).
    * Returns true when a run was started or queued. Once the service is stopping, a run is only
    * put on record for the next start, and false is returned.
    */
-  start(planId: string): boolean {
+  start(planId: string, trigger?: BaselineTrigger, seasonLength: number | 'auto' = 'auto'): boolean {
+    const request: RunRequest = {
+      trigger: trigger ?? { type: 'request', at: this.#now().toISOString(), userId: null, userName: null },
+      seasonLength,
+    };
     const job = this.#jobs.get(planId);
     if (job?.status.state === 'running') {
-      job.rerun = true;
+      job.rerun = request;
       return true;
     }
     if (this.#stopping.signal.aborted) {
-      this.#deferToNextStart(planId);
+      this.#deferToNextStart(planId, request);
       return false;
     }
     const state: JobState = job ?? {
       status: emptyStatus(),
       fits: new Map(),
-      rerun: false,
+      request,
+      rerun: undefined,
       recorded: Promise.resolve(),
       done: Promise.resolve(),
     };
     const startedAt = this.#now().toISOString();
-    state.status = { ...emptyStatus(), state: 'running', startedAt };
-    state.rerun = false;
+    state.request = request;
+    state.status = { ...emptyStatus(), ...requestStatus(request), state: 'running', startedAt };
+    state.rerun = undefined;
     this.#jobs.set(planId, state);
     state.recorded = this.#record(planId, state.status);
     state.done = this.#run(planId, state).catch(async (e: unknown) => {
@@ -162,7 +319,8 @@ export class BaselineService {
         this.#log.info({ planId }, 'baseline job stopped by the shutdown; it runs again at the next start');
         return;
       }
-      this.#log.error({ err: e, planId }, 'baseline job failed');
+      if (e instanceof HttpError && e.code === ErrorCode.planLocked) this.#log.info({ planId }, 'baseline not written: the plan is locked');
+      else this.#log.error({ err: e, planId }, 'baseline job failed');
       state.status = {
         ...state.status,
         state: 'failed',
@@ -172,7 +330,7 @@ export class BaselineService {
       await state.recorded;
       await this.#record(planId, state.status);
       // The actuals changed while it ran: that deserves a run of its own.
-      if (state.rerun) this.start(planId);
+      if (state.rerun) this.start(planId, state.rerun.trigger, state.rerun.seasonLength);
     });
     return true;
   }
@@ -193,9 +351,9 @@ export class BaselineService {
   }
 
   /** Puts a run on record as running without starting it: the next start runs it (`resumeInterrupted`). */
-  #deferToNextStart(planId: string): void {
+  #deferToNextStart(planId: string, request: RunRequest): void {
     this.#log.info({ planId }, 'baseline job asked for during the shutdown; it runs at the next start');
-    const status: BaselineStatus = { ...emptyStatus(), state: 'running', startedAt: this.#now().toISOString() };
+    const status: BaselineStatus = { ...emptyStatus(), ...requestStatus(request), state: 'running', startedAt: this.#now().toISOString() };
     const job = this.#jobs.get(planId);
     if (job) job.status = status;
     const recorded = this.#record(planId, status);
@@ -208,23 +366,62 @@ export class BaselineService {
     return { ...status, methods: { ...status.methods } };
   }
 
+  async #nameOf(userId: string | null): Promise<string | null> {
+    if (userId === null || !this.#users) return null;
+    try {
+      return (await this.#users.findUserById(userId))?.name ?? null;
+    } catch (e: unknown) {
+      this.#log.warn({ err: e, userId }, 'could not read a user name for the baseline record');
+      return null;
+    }
+  }
+
+  /** Why a change cannot be restored now (null: it can be, by a role that may run the baseline). */
+  #restoreRefusal(planId: string, change: StoredChange, latest: boolean): string | null {
+    if (this.#jobs.get(planId)?.status.state === 'running') return 'A baseline run is going; restore when it has finished.';
+    if (change.restored) return 'This change was restored already.';
+    if (!latest) return 'Only the latest baseline change can be restored; a later one changed the baseline since.';
+    if (change.changedCells === 0) return 'This change wrote no cells.';
+    return null;
+  }
+
+  #withRestoreRule(planId: string, change: StoredChange, latest: boolean, role: Role, locked: boolean): BaselineChangeRecord {
+    let refusal = this.#restoreRefusal(planId, change, latest);
+    if (!refusal && locked) refusal = "The plan's consensus is locked; nothing is restored until the next cycle starts.";
+    if (!refusal && !mayAct(role, 'runBaseline')) refusal = `Restoring the baseline is for ${actionRolesText('runBaseline')}.`;
+    return { ...change, restorable: refusal === null, restoreRefusal: refusal };
+  }
+
   async #run(planId: string, state: JobState): Promise<void> {
     // Let the request that started the job (an import, say) send its answer first.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stopping = this.#stopping.signal;
     stopping.throwIfAborted();
+    const { trigger } = state.request;
+    if (trigger.type !== 'restart' && trigger.userId !== null && trigger.userName === null)
+      trigger.userName = await this.#nameOf(trigger.userId);
     const room = await this.#documents.open(planId);
     stopping.throwIfAborted();
     const meta = getMeta(room.doc);
-    const inputs = this.#readSeries(room.doc, meta);
+    const { inputs, historyStart } = this.#readSeries(room.doc, meta);
     const horizon = bucketRange(meta.horizonStart, meta.horizonBuckets);
-    const seasonLength = SEASON_LENGTH[meta.bucket] ?? 1;
+    const requested = state.request.seasonLength;
+    const seasonLength = requested === 'auto' ? seasonLengthFor(meta.bucket) : requested;
+    const seasonPosition = seasonPositionOf(historyStart, seasonLength);
+    const horizonPosition = seasonPositionOf(meta.horizonStart, seasonLength);
     const values = new Map<string, number>();
     const fits = new Map<string, BaselineProductFit>();
     const methods: Record<string, number> = {};
     state.status.products = inputs.length;
+    state.status.seasonLength = seasonLength;
     const results = await fitInWorker(
-      { series: inputs.map((input) => input.values), horizon: horizon.length, seasonLength, chunk: CHUNK_PRODUCTS },
+      {
+        series: inputs.map((input) => ({ values: input.values, start: input.start, group: input.familyId })),
+        horizon: horizon.length,
+        seasonLength,
+        seasonPosition,
+        chunk: CHUNK_PRODUCTS,
+      },
       (done) => (state.status.progress = Math.min(1, done / Math.max(1, inputs.length)) * 0.99),
       stopping,
     );
@@ -233,33 +430,65 @@ export class BaselineService {
       const result = results[i]!;
       methods[result.method] = (methods[result.method] ?? 0) + 1;
       horizon.forEach((bucket, h) => values.set(cellKey(input.productId, bucket), stored(result.forecast[h] ?? 0, input.integers)));
-      fits.set(input.productId, toFit(input, result, horizon, fittedAt));
+      fits.set(input.productId, toFit(input, result, horizon, fittedAt, { bucket: meta.bucket, horizonPosition }));
     });
     // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
     stopping.throwIfAborted();
-    let changedCells = 0;
+    const cells: BaselineCellChange[] = [];
+    const names = new Map<string, string>();
+    const before = new Map<string, (number | null)[]>();
+    const after = new Map<string, (number | null)[]>();
     const current = await this.#documents.open(planId);
     await current.applyServerChange((doc) => {
+      assertPlanWritable(doc, 'the baseline run');
       const statistical = valueMap(doc, 'statistical');
+      cells.length = 0;
       for (const [key, value] of values) {
-        if (statistical.get(key) !== value) {
+        const previous = statistical.get(key);
+        if (previous !== value) {
           statistical.set(key, value);
-          changedCells++;
+          const bar = key.lastIndexOf('|');
+          cells.push({ productId: key.slice(0, bar), bucket: key.slice(bar + 1), previous: previous ?? null, value });
         }
       }
+      readShapes(doc, new Set(cells.map((cell) => cell.productId)), cells, names, before, after);
     });
     state.fits = fits;
     const finishedAt = this.#now().toISOString();
-    state.status = { ...state.status, state: 'done', progress: 1, finishedAt, methods, changedCells };
+    const change: StoredChange | undefined =
+      cells.length === 0
+        ? undefined
+        : {
+            id: randomId(),
+            kind: 'run',
+            trigger,
+            startedAt: state.status.startedAt ?? finishedAt,
+            finishedAt,
+            seasonLength,
+            changedCells: cells.length,
+            changedProducts: new Set(cells.map((cell) => cell.productId)).size,
+            biggestChanges: biggest(cells, names),
+            shapeChanges: shapeChanges(before, after, names),
+            restored: null,
+          };
+    state.status = {
+      ...state.status,
+      state: 'done',
+      progress: 1,
+      finishedAt,
+      methods,
+      changedCells: cells.length,
+      changeId: change?.id ?? null,
+    };
     await state.recorded;
     try {
-      await this.#runs.saveFinished(planId, state.status, [...fits.values()], finishedAt);
+      await this.#runs.saveFinished(planId, state.status, [...fits.values()], finishedAt, change && { record: change, cells });
     } catch (e: unknown) {
-      // The forecasts are in the plan; only the explanation of each fit is lost to a restart.
-      this.#log.error({ err: e, planId }, 'storing the baseline fits failed');
+      // The forecasts are in the plan; the explanation of each fit and the change record are lost.
+      this.#log.error({ err: e, planId }, 'storing the baseline fits and change record failed');
     }
-    this.#log.info({ planId, products: inputs.length, changedCells, methods }, 'baseline computed');
-    if (state.rerun) this.start(planId);
+    this.#log.info({ planId, products: inputs.length, changedCells: cells.length, methods, seasonLength }, 'baseline computed');
+    if (state.rerun) this.start(planId, state.rerun.trigger, state.rerun.seasonLength);
   }
 
   /** Stores a run's status; a failure is logged and the run goes on. */
@@ -272,26 +501,108 @@ export class BaselineService {
   }
 
   /** Every non-retired product (of a non-retired family) with sales actuals over the history buckets. */
-  #readSeries(doc: Y.Doc, meta: PlanMeta): SeriesInput[] {
-    const history = bucketRange(addBuckets(meta.horizonStart, -meta.historyBuckets), meta.historyBuckets);
+  #readSeries(doc: Y.Doc, meta: PlanMeta): { inputs: SeriesInput[]; historyStart: string } {
+    const historyStart = addBuckets(meta.horizonStart, -meta.historyBuckets);
+    const history = bucketRange(historyStart, meta.historyBuckets);
     const actuals = valueMap(doc, 'actuals');
     const families = doc.getMap<Y.Map<unknown>>('families');
     const inputs: SeriesInput[] = [];
     doc.getMap<Y.Map<unknown>>('products').forEach((product, productId) => {
       if (product.get('retired') === true) return;
-      if (families.get(String(product.get('familyId')))?.get('retired') === true) return;
+      const familyId = product.get('familyId');
+      const family = typeof familyId === 'string' ? families.get(familyId) : undefined;
+      if (family?.get('retired') === true) return;
       const series = historySeries(actuals, productId, history);
-      if (series) inputs.push({ productId, ...series });
+      if (!series) return;
+      const name = product.get('name');
+      const familyName = family?.get('name');
+      inputs.push({
+        productId,
+        productName: typeof name === 'string' ? name : productId,
+        familyId: typeof familyId === 'string' ? familyId : undefined,
+        familyName: typeof familyName === 'string' ? familyName : undefined,
+        ...series,
+      });
     });
-    return inputs.sort((a, b) => (a.productId < b.productId ? -1 : 1));
+    return { inputs: inputs.sort((a, b) => (a.productId < b.productId ? -1 : 1)), historyStart };
   }
+}
+
+/** The fields of a run's status that say what it was asked for. */
+function requestStatus(request: RunRequest): Pick<BaselineStatus, 'trigger' | 'seasonLengthAuto' | 'seasonLength'> {
+  return request.seasonLength === 'auto'
+    ? { trigger: request.trigger, seasonLengthAuto: true }
+    : { trigger: request.trigger, seasonLengthAuto: false, seasonLength: request.seasonLength };
+}
+
+/**
+ * Reads, inside a server change, each changed product's name and its horizon values before (from the
+ * change's cells) and after the change, so the record can say which forecasts changed shape.
+ */
+function readShapes(
+  doc: Y.Doc,
+  productIds: Set<string>,
+  cells: readonly BaselineCellChange[],
+  names: Map<string, string>,
+  before: Map<string, (number | null)[]>,
+  after: Map<string, (number | null)[]>,
+): void {
+  const meta = getMeta(doc);
+  const horizon = bucketRange(meta.horizonStart, meta.horizonBuckets);
+  const statistical = valueMap(doc, 'statistical');
+  const products = doc.getMap<Y.Map<unknown>>('products');
+  const previous = new Map(cells.map((cell) => [cellKey(cell.productId, cell.bucket), cell.previous]));
+  for (const productId of productIds) {
+    const name = products.get(productId)?.get('name');
+    names.set(productId, typeof name === 'string' ? name : productId);
+    const now = horizon.map((bucket) => statistical.get(cellKey(productId, bucket)) ?? null);
+    after.set(productId, now);
+    before.set(
+      productId,
+      horizon.map((bucket, h) => {
+        const key = cellKey(productId, bucket);
+        return previous.has(key) ? (previous.get(key) ?? null) : (now[h] ?? null);
+      }),
+    );
+  }
+}
+
+/** The biggest cell changes by size, with product names. */
+function biggest(cells: readonly BaselineCellChange[], names: Map<string, string>): BaselineChangeRecord['biggestChanges'] {
+  const size = (cell: BaselineCellChange) => Math.abs((cell.value ?? 0) - (cell.previous ?? 0));
+  return [...cells]
+    .sort((a, b) => size(b) - size(a))
+    .slice(0, BIGGEST_CHANGES)
+    .map((cell) => ({ ...cell, productName: names.get(cell.productId) ?? cell.productId }));
+}
+
+// Seasonal → anything else is what a planner must see first; then the rest by product.
+const SHAPE_ORDER: Record<string, number> = { seasonal: 0, trend: 1, flat: 2 };
+
+/** Products whose forecast shape differs before and after a change; those that lost their season first. */
+function shapeChanges(
+  before: Map<string, (number | null)[]>,
+  after: Map<string, (number | null)[]>,
+  names: Map<string, string>,
+): BaselineShapeChange[] {
+  const changes: BaselineShapeChange[] = [];
+  for (const [productId, values] of after) {
+    const from: ForecastShape | null = forecastShape(before.get(productId) ?? []);
+    const to: ForecastShape | null = forecastShape(values);
+    if (from !== to) changes.push({ productId, productName: names.get(productId) ?? productId, from, to });
+  }
+  return changes.sort(
+    (a, b) =>
+      (SHAPE_ORDER[a.from ?? ''] ?? 3) - (SHAPE_ORDER[b.from ?? ''] ?? 3) ||
+      (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0),
+  );
 }
 
 /**
  * Fits every series in a worker thread (forecast-worker.ts), reporting progress as chunks finish.
  * Aborting `signal` terminates the worker and rejects.
  */
-function fitInWorker(job: ForecastJob, onProgress: (done: number) => void, signal: AbortSignal): Promise<ForecastResult[]> {
+function fitInWorker(job: ForecastJob, onProgress: (done: number) => void, signal: AbortSignal): Promise<GroupForecast[]> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const worker = new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: job });
@@ -324,10 +635,40 @@ function emptyStatus(): BaselineStatus {
   return { state: 'idle', progress: 0, startedAt: null, finishedAt: null, methods: {}, products: 0, changedCells: 0 };
 }
 
-function toFit(input: SeriesInput, result: ForecastResult, horizon: string[], computedAt: string): BaselineProductFit {
+/** A product's fit as stored and shown: the numbers, and the same in a planner's words. */
+function toFit(
+  input: SeriesInput,
+  result: GroupForecast,
+  horizon: string[],
+  computedAt: string,
+  plan: { bucket: string; horizonPosition: number },
+): BaselineProductFit {
   const holdOut = result.holdOutError;
+  const forecast = horizon.map((bucket, h) => ({ bucket, value: stored(result.forecast[h] ?? 0, input.integers) }));
+  const pooled = result.pooled;
+  const season: BaselineProductFit['season'] = {
+    seasonLength: result.season.seasonLength,
+    source: result.season.source,
+    reason: result.season.reason,
+    ownWeight: result.season.ownWeight,
+    indices: result.season.indices,
+    pooled: pooled
+      ? {
+          from: pooled.from === 'group' ? 'family' : 'plan',
+          familyId: pooled.from === 'group' ? (input.familyId ?? null) : null,
+          name: pooled.from === 'group' ? (input.familyName ?? input.familyId ?? 'its family') : 'the whole plan',
+          members: pooled.profile.members,
+          fStatistic: pooled.profile.fStatistic,
+          pValue: pooled.profile.pValue,
+        }
+      : null,
+    holdOut: result.season.holdOut ?? null,
+  };
+  const periodsPerYear = plan.bucket === 'week' ? 52 : 12;
+  const trend = trendOf(result.forecast, result.season.indices, plan.horizonPosition, periodsPerYear);
   return {
     productId: input.productId,
+    productName: input.productName,
     method: result.method,
     label: result.label,
     demandClass: result.demandClass,
@@ -335,7 +676,7 @@ function toFit(input: SeriesInput, result: ForecastResult, horizon: string[], co
     seasonallyAdjusted: result.seasonallyAdjusted,
     historyBuckets: input.values.length,
     firstBucket: input.firstBucket,
-    forecast: horizon.map((bucket, h) => ({ bucket, value: stored(result.forecast[h] ?? 0, input.integers) })),
+    forecast,
     inSampleError: { mae: finiteOrNull(result.inSampleError.mae), rmse: finiteOrNull(result.inSampleError.rmse) },
     holdOutError: holdOut
       ? {
@@ -344,8 +685,21 @@ function toFit(input: SeriesInput, result: ForecastResult, horizon: string[], co
           rmse: finiteOrNull(holdOut.rmse),
           smape: finiteOrNull(holdOut.smape),
           mase: finiteOrNull(holdOut.mase),
+          wmape: finiteOrNull(holdOut.wmape),
         }
       : null,
     computedAt,
+    note: fitNote({
+      season,
+      demandClass: result.demandClass,
+      trend,
+      historyBuckets: input.values.length,
+      periodsWithDemand: input.values.filter((value) => value > 0).length,
+      bucket: plan.bucket,
+      holdOut: holdOut ? { periods: holdOut.horizon, wmape: finiteOrNull(holdOut.wmape) } : null,
+    }),
+    season,
+    trend,
+    shape: forecastShape(forecast.map((point) => point.value)) ?? 'flat',
   };
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { ErrorCode, ImportQuery, KpiQuery, MAX_IMPORT_BYTES, type ImportErrorBody } from '@accord/protocol';
+import { BaselineRunRequest, ErrorCode, ImportQuery, KpiQuery, MAX_IMPORT_BYTES, type ImportErrorBody } from '@accord/protocol';
 import type { BaselineService } from '../forecasting/baseline.service.ts';
 import type { ImportService } from '../imports/import.service.ts';
 import type { KpiService } from '../kpi/kpi.service.ts';
@@ -109,9 +109,35 @@ export function dataRoutes(services: DataServices): Hono<AppEnv> {
   );
 
   routes.get('/plans/:planId/baseline', async (c) => c.json(await baseline.status(requireAuth(c).user.id, c.req.param('planId'))));
-  routes.post('/plans/:planId/baseline', async (c) => c.json(await baseline.request(requireAuth(c).user.id, c.req.param('planId')), 202));
+  routes.post('/plans/:planId/baseline', async (c) => {
+    const { user } = requireAuth(c);
+    // The body is optional: no body (or {}) runs with the season length `auto`.
+    const text = await c.req.text();
+    let json: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, ErrorCode.badRequest, 'Send JSON like {"seasonLength":"auto"} or no body.');
+      }
+    }
+    const parsed = BaselineRunRequest.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new HttpError(400, ErrorCode.badRequest, `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`);
+    }
+    return c.json(await baseline.request(user.id, c.req.param('planId'), parsed.data), 202);
+  });
   routes.get('/plans/:planId/baseline/products/:productId', async (c) =>
     c.json(await baseline.productFit(requireAuth(c).user.id, c.req.param('planId'), c.req.param('productId'))),
+  );
+  // Every change a baseline run or a restore made to the statistical layer: compare, and restore the latest.
+  routes.get('/plans/:planId/baseline/changes', async (c) => c.json(await baseline.changes(requireAuth(c).user.id, c.req.param('planId'))));
+  routes.get('/plans/:planId/baseline/changes/:changeId', async (c) =>
+    c.json(await baseline.change(requireAuth(c).user.id, c.req.param('planId'), c.req.param('changeId'))),
+  );
+  routes.post('/plans/:planId/baseline/changes/:changeId/restore', async (c) =>
+    c.json(await baseline.restore(requireAuth(c).user.id, c.req.param('planId'), c.req.param('changeId'))),
   );
 
   routes.get('/plans/:planId/kpis', async (c) => {

@@ -57,8 +57,8 @@ export interface ImportOutcome {
   report: ImportResponse;
 }
 
-/** Called after a committed actuals import changed cells (starts the baseline job). */
-export type ActualsChanged = (planId: string) => boolean;
+/** Called after a committed actuals import changed cells (starts the baseline job, which records who imported). */
+export type ActualsChanged = (planId: string, userId: string) => boolean;
 
 /** Imports actuals and master data from CSV or XLSX files into a plan, all or nothing per file. */
 export class ImportService {
@@ -168,7 +168,7 @@ export class ImportService {
     report.changedCells = counts.changedCells;
     report.createdEntities = counts.createdEntities;
     report.committed = true;
-    if (kind === 'actuals' && counts.changedCells > 0) report.baselineStarted = this.#onActualsChanged(planId);
+    if (kind === 'actuals' && counts.changedCells > 0) report.baselineStarted = this.#onActualsChanged(planId, userId);
     await this.#users.insertAudit({
       actor: `user:${userId}`,
       action: 'plan.import',
