@@ -3,8 +3,14 @@
 // Fan-out latency runs first, with all three servers up and the windows interleaved; the rest runs
 // one server at a time.
 // Prints a table and `METRIC name value` lines. Run: `pnpm bench:sync` (about 5–8 minutes).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type * as Y from 'yjs';
+import { Doc as YDoc, encodeStateAsUpdate } from 'yjs';
+import { writePlanData } from '@accord/plan-model';
+import { REPO_ROOT } from '../support/server-process.ts';
 import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from './big-plan.ts';
 import { AccordTarget, HocuspocusTarget, inBatches, rssMiB, YwssTarget, type BenchClient, type Target } from './sync/targets.ts';
 import { addBuckets } from '@accord/plan-calc';
@@ -50,8 +56,11 @@ const SALES_KEYS = Array.from(
   (_, i) => `${skuId(i % SMALL_SKUS)}|${addBuckets(HORIZON_START, Math.floor(i / SMALL_SKUS))}`,
 );
 const salesSize = (doc: Y.Doc) => doc.getMap('sales').size;
-/** Each run writes values base + index, so receivers map a value back to its index. */
-let nextBase = 1_000_000_000;
+/**
+ * Each run writes values base + index, so receivers map a value back to its index. A million apart
+ * per run, starting at a million: all within a sales cell's bounds (at most 10⁹, CELL_BOUNDS).
+ */
+let nextBase = 1_000_000;
 
 /** Connects and waits until the client holds the whole plan (`expectedSales` cells in `sales`). */
 async function connectComplete(target: Target, plan: string, role: 'writer' | 'reader', expectedSales: number, timeoutMs = 60_000) {
@@ -148,6 +157,7 @@ interface Results {
   maxRate: number;
   rssPerPlan: number;
   rssBigPlan: number;
+  rssBigPlanEditing: number;
   coldLoad: number[];
   coldFirstSync: number[];
   reconnectMs: number;
@@ -212,6 +222,7 @@ async function benchTarget(target: Target): Promise<Results> {
   const coldFirstSync: number[] = [];
   let rssPerPlan = NaN;
   let rssBigPlan = NaN;
+  let rssBigPlanEditing = NaN;
   for (let run = 0; run < COLD_RUNS; run++) {
     await target.stop();
     await target.start();
@@ -237,6 +248,14 @@ async function benchTarget(target: Target): Promise<Results> {
     if (run === 0) {
       await sleep(1_000);
       rssBigPlan = rssMiB(target.pid()) - rssBefore;
+      // Someone who may edit joins and writes a cell (a server that keeps a copy to judge edits on
+      // builds it now), then the memory is read again.
+      const editor = await connectComplete(target, 'big', 'writer', bigSales);
+      editor.doc.getMap('sales').set(`${skuId(0)}|${HORIZON_START}`, 4242);
+      await waitFor(() => client.doc.getMap('sales').get(`${skuId(0)}|${HORIZON_START}`) === 4242, 30_000, 'edit of the big plan');
+      await sleep(2_000);
+      rssBigPlanEditing = rssMiB(target.pid()) - rssBefore;
+      editor.destroy();
     }
     client.destroy();
   }
@@ -357,6 +376,7 @@ async function benchTarget(target: Target): Promise<Results> {
     maxRate,
     rssPerPlan,
     rssBigPlan,
+    rssBigPlanEditing,
     coldLoad,
     coldFirstSync,
     reconnectMs,
@@ -371,9 +391,15 @@ async function benchTarget(target: Target): Promise<Results> {
 // `--only=<name>` runs one server (for debugging; the METRIC lines then compare against nothing).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const loadAtStart = os.loadavg()[0]!.toFixed(2);
+// ACCORD_BEFORE_ROOT=<a checkout of an earlier commit, dependencies installed> adds that Accord as
+// a fourth server, "accord-before", to compare a change with what it replaced in the same run.
+const beforeRoot = process.env.ACCORD_BEFORE_ROOT;
 const factories: [string, () => Target][] = [
   // 25 viewers for the 500-client reconnect; 2 more writers for the top rate step (32 sender sockets).
   ['accord', () => new AccordTarget(25, 2)],
+  ...(beforeRoot
+    ? ([['accord-before', () => new AccordTarget(25, 2, { root: beforeRoot, name: 'accord-before' })]] as [string, () => Target][])
+    : []),
   ['y-websocket-server', () => new YwssTarget()],
   ['hocuspocus', () => new HocuspocusTarget()],
 ];
@@ -449,6 +475,7 @@ const rows: [string, (r: Results) => string][] = [
   ],
   [`RSS per open plan (${SMALL_SKUS}×36 plan, ${HEAP_PLANS} plans)`, (r) => `${round(r.rssPerPlan, 2)} MiB`],
   ['RSS growth, 1,000×36 plan loaded', (r) => `${round(r.rssBigPlan)} MiB`],
+  ['  and one editor connected (one edit made)', (r) => `${round(r.rssBigPlanEditing)} MiB`],
   [
     `cold load 1,000×36 (median of ${COLD_RUNS})`,
     (r) => `${ms(median(r.coldLoad))} (runs ${r.coldLoad.map((v) => round(v, 0)).join(', ')})`,
@@ -479,6 +506,31 @@ console.log(
 for (const t of targets) console.log(`  ${t.name}: ${t.setup}`);
 console.table(table);
 
+// The guard's own cost per update, in isolation (a script of the server package, on the same
+// 1,000 × 36 plan): the structs guard against the staging-copy guard it replaced.
+let guard: { structs: { median: number; p99: number }; staging: { median: number; p99: number } } | undefined;
+if (!only || only === 'accord') {
+  const file = path.join(os.tmpdir(), `accord-guard-${process.pid}.bin`);
+  const doc = new YDoc();
+  writePlanData(doc, buildPlan(BIG_SKUS, 'big'));
+  fs.writeFileSync(file, encodeStateAsUpdate(doc));
+  try {
+    const output = execFileSync(process.execPath, ['server/src/sync/guard-cost.bench.ts', file, '3000'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    guard = JSON.parse(output.trim().split('\n').at(-1)!) as typeof guard;
+  } catch (e: unknown) {
+    log(`guard cost failed: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+if (guard)
+  console.log(
+    `Guard per single-cell update on the 1,000×36 plan (3,000 edits, interleaved): structs ${guard.structs.median} µs median / ${guard.structs.p99} µs p99; staging copy ${guard.staging.median} / ${guard.staging.p99} µs`,
+  );
+
 const accord = ok('accord');
 const refs = ['y-websocket-server', 'hocuspocus'].map(ok).filter((r): r is Results => r !== undefined);
 const best = (values: number[]) => (values.length ? Math.min(...values) : NaN);
@@ -487,6 +539,20 @@ const p99Ratio = (fan('accord', 50)?.p99 ?? NaN) / best(refP99s);
 const coldRatio = accord ? median(accord.coldLoad) / best(refs.map((r) => median(r.coldLoad))) : NaN;
 console.log(`METRIC p99_ratio_50 ${round(p99Ratio, 3)}`);
 console.log(`METRIC cold_load_ratio ${round(coldRatio, 3)}`);
+const reconnectRatio = accord ? accord.reconnectMs / best(refs.map((r) => r.reconnectMs)) : NaN;
+const firstGap =
+  (fan('accord', 50)?.first ?? NaN) - best(['y-websocket-server', 'hocuspocus'].flatMap((name) => fan(name, 50)?.first ?? []));
+console.log(
+  `first receiver at 50 clients: accord ${round(fan('accord', 50)?.first ?? NaN, 2)} ms, ${round(firstGap, 2)} ms behind the best reference`,
+);
+const before = ok('accord-before');
 console.log(`METRIC reconnect_500_ms ${accord ? round(accord.reconnectMs, 0) : NaN}`);
+console.log(`METRIC reconnect_500_ratio ${round(reconnectRatio, 3)}`);
+console.log(`METRIC rss_big_plan_editing_mib ${accord ? round(accord.rssBigPlanEditing, 1) : NaN}`);
+if (before) console.log(`METRIC rss_big_plan_editing_before_mib ${round(before.rssBigPlanEditing, 1)}`);
+if (guard) {
+  console.log(`METRIC guard_us_median ${guard.structs.median}`);
+  console.log(`METRIC guard_us_p99 ${guard.structs.p99}`);
+}
 console.log(`METRIC lost_updates ${accord ? accord.lostReconnect + accord.lostDurability : NaN}`);
 process.exit(accord ? 0 : 1);

@@ -95,6 +95,8 @@ export interface ServerProcess {
   /** The store it runs on; `databaseUrl` is its PostgreSQL database when that is `postgres`. */
   store: 'sqlite' | 'postgres';
   databaseUrl: string | undefined;
+  /** The server's process id (for its memory in benchmarks). */
+  pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM and wait for a clean exit; resolves with the exit code. */
@@ -119,13 +121,15 @@ export async function startServer(
     store?: 'sqlite' | 'postgres';
     /** Another instance's PostgreSQL database, to share instead of one for this data directory. */
     databaseUrl?: string;
+    /** The checkout to run (another commit's, in benchmarks that compare); this one by default. */
+    root?: string;
   } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? makeDataDir();
   const store = options.databaseUrl ? 'postgres' : (options.store ?? TEST_STORE);
   const env = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : await storeEnv(dataDir, store);
   const child = spawn(process.execPath, ['server/src/main.ts', ...(options.args ?? ['--demo'])], {
-    cwd: REPO_ROOT,
+    cwd: options.root ?? REPO_ROOT,
     env: {
       ...inheritedEnv,
       DATA_DIR: dataDir,
@@ -168,6 +172,7 @@ export async function startServer(
     dataDir,
     store,
     databaseUrl: env.DATABASE_URL,
+    pid: child.pid!,
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
@@ -189,10 +194,10 @@ export async function startServer(
 export async function runCli(
   dataDir: string,
   args: string[],
-  options: { store?: 'sqlite' | 'postgres'; env?: Record<string, string> } = {},
+  options: { store?: 'sqlite' | 'postgres'; env?: Record<string, string>; root?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child: ChildProcess = spawn(process.execPath, ['server/src/cli.ts', ...args], {
-    cwd: REPO_ROOT,
+    cwd: options.root ?? REPO_ROOT,
     env: { ...inheritedEnv, DATA_DIR: dataDir, ...(await storeEnv(dataDir, options.store ?? TEST_STORE)), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

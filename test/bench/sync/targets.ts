@@ -246,8 +246,10 @@ const BENCH_PASSWORD = 'bench-password-1';
 
 /** Accord as `pnpm serve` runs it (auth, role checks, SQLite WAL log + cell history), y-websocket with session cookies. */
 export class AccordTarget implements Target {
-  readonly name = 'accord';
-  readonly setup = 'node server/src/main.ts (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append + cell_history per update';
+  readonly name: string;
+  readonly setup: string;
+  /** The checkout the server runs from (this one unless comparing with an earlier commit). */
+  readonly #root: string;
   readonly #dataDir = tempDir('accord-syncbench-');
   readonly #viewers: number;
   readonly #writers: number;
@@ -259,13 +261,16 @@ export class AccordTarget implements Target {
   #sessions: { email: string; cookie: string; open: number; role: ClientRole }[] = [];
 
   /** `viewers` and `writers` (sales, besides the demo's own): how many users to create (20 sockets each). */
-  constructor(viewers: number, writers = 0) {
+  constructor(viewers: number, writers = 0, options: { root?: string; name?: string } = {}) {
     this.#viewers = viewers;
     this.#writers = writers;
+    this.#root = options.root ?? REPO_ROOT;
+    this.name = options.name ?? 'accord';
+    this.setup = `node server/src/main.ts${options.root ? ` in ${options.root}` : ''} (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append with change record and cell_history per update`;
   }
 
   async start(): Promise<void> {
-    this.#server = await startServer({ dataDir: this.#dataDir, port: this.#port, args: ['--demo'] });
+    this.#server = await startServer({ dataDir: this.#dataDir, port: this.#port, args: ['--demo'], root: this.#root, store: 'sqlite' });
     this.#port = this.#server.port;
   }
 
@@ -278,15 +283,8 @@ export class AccordTarget implements Target {
   }
 
   pid(): number {
-    // startServer does not expose the child: find our child running server/src/main.ts.
-    for (const task of fs.readdirSync(`/proc/${process.pid}/task`)) {
-      const children = fs.readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      for (const child of children) {
-        const cmdline = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8');
-        if (cmdline.includes('server/src/main.ts')) return Number(child);
-      }
-    }
-    throw new Error('Accord server process not found');
+    if (!this.#server) throw new Error(`${this.name} is not running`);
+    return this.#server.pid;
   }
 
   killNow(): void {
@@ -318,7 +316,7 @@ export class AccordTarget implements Target {
     ];
     // Users only through the CLI (a fraction of a second each); the role through the admin API.
     await inBatches(users, 3, async ({ email, role }) => {
-      await cli(this.#dataDir, ['create-user', '--email', email, '--name', email.split('@')[0]!, '--password', BENCH_PASSWORD]);
+      await cli(this.#dataDir, this.#root, ['create-user', '--email', email, '--name', email.split('@')[0]!, '--password', BENCH_PASSWORD]);
       const response = await fetch(`${url}/api/workspaces/${this.#workspaceId}/members`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', origin: url, cookie: admin.cookie },
@@ -338,7 +336,7 @@ export class AccordTarget implements Target {
     await inBatches(plans, 2, async ({ name, data }) => {
       const file = path.join(this.#dataDir, `${name}.json`);
       fs.writeFileSync(file, JSON.stringify(data));
-      const out = await cli(this.#dataDir, ['create-plan', '--workspace', this.#workspaceId, '--from', file]);
+      const out = await cli(this.#dataDir, this.#root, ['create-plan', '--workspace', this.#workspaceId, '--from', file]);
       this.#planIds.set(name, out.trim());
       fs.rmSync(file);
     });
@@ -366,8 +364,8 @@ export class AccordTarget implements Target {
   }
 }
 
-async function cli(dataDir: string, args: string[]): Promise<string> {
-  const result = await runCli(dataDir, args);
+async function cli(dataDir: string, root: string, args: string[]): Promise<string> {
+  const result = await runCli(dataDir, args, { store: 'sqlite', root });
   if (result.code !== 0) throw new Error(`accord ${args[0]} failed: ${result.stderr || result.stdout}`);
   return result.stdout;
 }
