@@ -256,7 +256,7 @@ export class BaselineService {
         }
         readShapes(doc, new Set(written.map((cell) => cell.productId)), written, names, before, after);
       },
-      { userId },
+      { userId, kind: 'baseline-restore', summary: () => `Statistical forecast restored to the previous run: ${written.length} cells` },
     );
     const finishedAt = this.#now().toISOString();
     const record: StoredChange = {
@@ -439,20 +439,23 @@ export class BaselineService {
     const before = new Map<string, (number | null)[]>();
     const after = new Map<string, (number | null)[]>();
     const current = await this.#documents.open(planId);
-    await current.applyServerChange((doc) => {
-      assertPlanWritable(doc, 'the baseline run');
-      const statistical = valueMap(doc, 'statistical');
-      cells.length = 0;
-      for (const [key, value] of values) {
-        const previous = statistical.get(key);
-        if (previous !== value) {
-          statistical.set(key, value);
-          const bar = key.lastIndexOf('|');
-          cells.push({ productId: key.slice(0, bar), bucket: key.slice(bar + 1), previous: previous ?? null, value });
+    await current.applyServerChange(
+      (doc) => {
+        assertPlanWritable(doc, 'the baseline run');
+        const statistical = valueMap(doc, 'statistical');
+        cells.length = 0;
+        for (const [key, value] of values) {
+          const previous = statistical.get(key);
+          if (previous !== value) {
+            statistical.set(key, value);
+            const bar = key.lastIndexOf('|');
+            cells.push({ productId: key.slice(0, bar), bucket: key.slice(bar + 1), previous: previous ?? null, value });
+          }
         }
-      }
-      readShapes(doc, new Set(cells.map((cell) => cell.productId)), cells, names, before, after);
-    });
+        readShapes(doc, new Set(cells.map((cell) => cell.productId)), cells, names, before, after);
+      },
+      { kind: 'baseline', summary: () => `Baseline re-run: ${cells.length} statistical cells changed` },
+    );
     state.fits = fits;
     const finishedAt = this.#now().toISOString();
     const change: StoredChange | undefined =

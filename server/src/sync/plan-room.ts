@@ -105,8 +105,11 @@ export interface ServerChangeOptions {
   /** Attribute the change to this person (e.g. a scenario merge); null: the server's own. */
   userId?: string | null;
   kind?: ChangeKind;
-  /** One line in planner words, e.g. "Actuals import: 336 cells". */
-  summary?: string;
+  /**
+   * One line in planner words, e.g. "Actuals import: 336 cells"; a function is called once the
+   * change has run (so it can count what it did).
+   */
+  summary?: string | (() => string);
 }
 
 export interface PlanRoomOptions {
@@ -301,7 +304,7 @@ export class PlanRoom {
           userId,
           at: new Date().toISOString(),
           kind: options.kind ?? 'edited',
-          summary: options.summary ?? '',
+          summary: typeof options.summary === 'function' ? options.summary() : (options.summary ?? ''),
           cells,
           newClients: [],
         };
