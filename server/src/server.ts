@@ -9,6 +9,8 @@ import { dialectOf, ensureDataDir, findSqliteHandle, migrateToLatest, openStore,
 import { AdvisoryLock, withSessionLock } from './db/advisory-locks.ts';
 import { WalCheckpointer } from './db/checkpointer.ts';
 import { LogCompactor } from './sync/log-compactor.ts';
+import type { RedisFanout } from './sync/redis-fanout.ts';
+import { randomId } from './db/ids.ts';
 import { createLogger } from './logger.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { createApp } from './http/app.ts';
@@ -49,7 +51,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const sqlite = findSqliteHandle(db);
   const checkpointer = sqlite ? new WalCheckpointer(config.databaseFile, sqlite, log) : undefined;
   const compactor = sqlite ? new LogCompactor(config.databaseFile, log) : undefined;
-  const services = createServices(config, db, log, DEFAULT_WEB_ROOT, { compactor });
+  // Several instances (PostgreSQL and REDIS_URL): accepted updates, presence and access changes
+  // travel between them over Redis.
+  let fanout: RedisFanout | undefined;
+  if (config.redisUrl) {
+    try {
+      // Loaded only here: a single server on SQLite does not pay for the Redis client at start-up.
+      const { RedisFanout } = await import('./sync/redis-fanout.ts');
+      fanout = await RedisFanout.connect(config.redisUrl, randomId(), log);
+    } catch (e: unknown) {
+      await db.destroy();
+      releaseDataDir();
+      throw new ConfigError(
+        `Cannot connect to Redis at ${redactUrl(config.redisUrl)} (${e instanceof Error ? e.message : String(e)}); check REDIS_URL and that Redis is running.`,
+      );
+    }
+  }
+  const services = createServices(config, db, log, DEFAULT_WEB_ROOT, { compactor, fanout });
   await new SessionRepository(db).deleteExpired(new Date().toISOString());
 
   // Instances starting together on one empty PostgreSQL database seed it once: the first holds the
@@ -110,6 +128,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await services.documents.close(CloseCode.goingAway, 'server shutting down');
       server.closeAllConnections();
       await closed;
+      await fanout?.close();
       await compactor?.stop();
       await checkpointer?.stop();
       await db.destroy();

@@ -13,7 +13,8 @@ import { UserRepository } from './users/user.repository.ts';
 import { DocumentRepository } from './sync/document.repository.ts';
 import { DocumentRegistry } from './sync/document-registry.ts';
 import { SyncEndpoint } from './sync/sync-endpoint.ts';
-import { AccessEvents } from './auth/access-events.ts';
+import { AccessEvents, bridgeAccessEvents } from './auth/access-events.ts';
+import type { Fanout } from './sync/fanout.ts';
 import { TokenRepository } from './auth/token.repository.ts';
 import { TokenService } from './auth/token.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
@@ -84,13 +85,15 @@ export function createServices(
   db: Db,
   log: Logger,
   webRoot: string | undefined = DEFAULT_WEB_ROOT,
-  options: { compactor?: LogCompactor } = {},
+  options: { compactor?: LogCompactor; fanout?: Fanout } = {},
 ): Services {
   const users = new UserRepository(db);
   const planRepository = new PlanRepository(db);
   const documentStore = new DocumentRepository(db, { compactor: options.compactor });
-  const documents = new DocumentRegistry({ documents: documentStore, log, idleUnloadMs: config.docIdleMs });
+  const documents = new DocumentRegistry({ documents: documentStore, fanout: options.fanout, log, idleUnloadMs: config.docIdleMs });
   const access = new AccessEvents();
+  // Sign-outs, revoked tokens and role changes reach the sockets of every instance.
+  if (options.fanout) bridgeAccessEvents(access, options.fanout);
   const sessions = new SessionService(new SessionRepository(db), users, access);
   const scenarioRepository = new ScenarioRepository(db);
   const plans = new PlanService(planRepository, users, scenarioRepository);

@@ -3,6 +3,9 @@ import type { DocumentStore } from './document-store.ts';
 import type { Fanout } from './fanout.ts';
 import { PlanRoom } from './plan-room.ts';
 
+// While the fan-out is down, loaded documents read what other instances stored this often.
+const STORE_POLL_MS = 1_000;
+
 export interface DocumentRegistryOptions {
   documents: DocumentStore;
   /** Other instances holding the same documents (none: a single server). */
@@ -25,11 +28,31 @@ export class DocumentRegistry {
   readonly #unloading = new Map<string, Promise<void>>();
   readonly #options: DocumentRegistryOptions;
   #closing = false;
+  readonly #stopResync: () => void;
+  readonly #poller: NodeJS.Timeout | undefined;
   /** Called when an accepted update changed a document's comments. */
   onCommentsChanged: ((room: PlanRoom) => void) | undefined;
 
   constructor(options: DocumentRegistryOptions) {
     this.#options = options;
+    const fanout = options.fanout;
+    // Messages may have been lost while the fan-out was down: every loaded document catches up from
+    // the store when it is back, and every second while it is down (slower, nothing lost).
+    this.#stopResync = fanout?.onResync(() => this.#catchUpAll()) ?? (() => undefined);
+    if (fanout?.distributed) {
+      this.#poller = setInterval(() => {
+        if (!fanout.healthy) this.#catchUpAll();
+      }, STORE_POLL_MS);
+      this.#poller.unref();
+    }
+  }
+
+  #catchUpAll(): void {
+    this.forEachRoom((room) =>
+      room
+        .catchUpFromStore()
+        .catch((e: unknown) => this.#options.log.error({ err: e, documentId: room.documentId }, 'catching up from the store failed')),
+    );
   }
 
   /**
@@ -116,6 +139,8 @@ export class DocumentRegistry {
   /** Closes every room's sockets with `code`, finishes queued work and stores every loaded document. */
   async close(code: number, reason: string): Promise<void> {
     this.#closing = true;
+    this.#stopResync();
+    clearInterval(this.#poller);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     await Promise.all(this.#unloading.values());
     const rooms = await Promise.allSettled(this.#rooms.values());

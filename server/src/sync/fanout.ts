@@ -16,6 +16,10 @@ export type FanoutMessage =
 export interface Fanout {
   /** This instance's id; messages come back with the id of the instance that sent them. */
   readonly instanceId: string;
+  /** True when other instances may hold the same documents (then a gap is filled from the store before judging). */
+  readonly distributed: boolean;
+  /** False while messages cannot be carried (Redis down): holders then poll the store. */
+  readonly healthy: boolean;
   /** Sends a document message to the other instances subscribed to that document. */
   publish(message: FanoutMessage): void;
   /** Hears the other instances' messages about a document until the returned function is called. */
@@ -52,10 +56,16 @@ export class LocalFanout implements Fanout {
   readonly #documents = new Map<string, Set<(message: FanoutMessage) => void>>();
   readonly #access = new Set<(event: AccessEvent) => void>();
 
+  readonly healthy = true;
+
   constructor(instanceId: string, hub: LocalFanoutHub = new LocalFanoutHub()) {
     this.instanceId = instanceId;
     this.#hub = hub;
     this.#leave = hub.join(this);
+  }
+
+  get distributed(): boolean {
+    return this.#hub.others(this).length > 0;
   }
 
   publish(message: FanoutMessage): void {

