@@ -87,4 +87,29 @@ describe('DocumentRepository.load', () => {
       await db.destroy();
     }
   });
+
+  it('never lets an older compacted state replace a newer one (two instances compacting)', async () => {
+    const db = await testDatabase();
+    try {
+      const documents = new DocumentRepository(db);
+      const doc = new Y.Doc();
+      let last = 0;
+      for (const value of [1, 2, 3]) {
+        const before = Y.encodeStateVector(doc);
+        doc.getMap<number>('sales').set('SKU-1|2027-01', value);
+        last = await appendForTest(documents, 'plan-2', Y.encodeStateAsUpdate(doc, before), last);
+      }
+      const newer = Y.encodeStateAsUpdate(doc);
+      await documents.compact('plan-2', newer, 3, new Date().toISOString());
+      // Another instance that had only seen up to 2 compacts late.
+      const older = new Y.Doc();
+      older.getMap<number>('sales').set('SKU-1|2027-01', 2);
+      await documents.compact('plan-2', Y.encodeStateAsUpdate(older), 2, new Date().toISOString());
+      const stored = await documents.load('plan-2');
+      expect(stored.stateSeq).toBe(3);
+      expect([...stored.state!]).toEqual([...newer]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -230,13 +230,22 @@ export class DocumentRepository implements DocumentStore {
     return compactor.encode(documentId, throughSeq).then((encoded) => (encoded ? swapWhenFree(encoded) : false));
   }
 
-  /** Replaces the state with `state` and drops the updates it includes, in one transaction. */
+  /**
+   * Replaces the state with `state` and drops the updates it includes, in one transaction. A state
+   * older than the stored one (another instance compacted further meanwhile) is not written: the
+   * stored one already includes everything it does.
+   */
   async compact(documentId: string, state: Uint8Array, throughSeq: number, updatedAt: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('document_states')
         .values({ document_id: documentId, state, updated_at: updatedAt, through_seq: throughSeq })
-        .onConflict((oc) => oc.column('document_id').doUpdateSet({ state, updated_at: updatedAt, through_seq: throughSeq }))
+        .onConflict((oc) =>
+          oc
+            .column('document_id')
+            .doUpdateSet({ state, updated_at: updatedAt, through_seq: throughSeq })
+            .where('document_states.through_seq', '<=', throughSeq),
+        )
         .execute();
       await trx.deleteFrom('document_updates').where('document_id', '=', documentId).where('seq', '<=', throughSeq).execute();
     });
@@ -290,7 +299,8 @@ function prepareSwap(sqlite: SQLite.Database) {
   );
   const upsert = sqlite.prepare(
     'insert into document_states (document_id, state, updated_at, through_seq) values (?, ?, ?, ?) ' +
-      'on conflict (document_id) do update set state = excluded.state, updated_at = excluded.updated_at, through_seq = excluded.through_seq',
+      'on conflict (document_id) do update set state = excluded.state, updated_at = excluded.updated_at, through_seq = excluded.through_seq ' +
+      'where document_states.through_seq <= excluded.through_seq',
   );
   const drop = sqlite.prepare('delete from document_updates where document_id = ? and seq <= ?');
   return sqlite.transaction((documentId: string, through: number, expected: number, state: Uint8Array, updatedAt: string) => {
