@@ -128,31 +128,33 @@ export async function startReference(data: PlanData): Promise<ReferenceServer> {
  * keypress" as Accord's probe does (select a cell with a mousedown, type a digit, the editor opens).
  */
 export function probeReferenceInteractive(): void {
-  const check = () => {
-    const cell = document.querySelector<HTMLElement>('revogr-data[type=rgRow][col-type=rgCol] .rgCell');
-    if (!cell || !cell.textContent) return requestAnimationFrame(check);
-    const box = cell.getBoundingClientRect();
-    const at = { bubbles: true, button: 0, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2 };
-    cell.dispatchEvent(new MouseEvent('mousedown', at));
-    cell.dispatchEvent(new MouseEvent('mouseup', at));
-    cell.dispatchEvent(new MouseEvent('click', at));
-    // A real click focuses the cell (tabindex -1), and RevoGrid reads keys typed there.
-    cell.focus();
-    const typed = () => {
-      (document.activeElement ?? document).dispatchEvent(
-        new KeyboardEvent('keydown', { key: '5', code: 'Digit5', bubbles: true, cancelable: true }),
-      );
-      const editorOpen = () => {
-        const input = document.querySelector('revogr-edit input, revogr-edit textarea');
-        if (!input) return void requestAnimationFrame(editorOpen);
-        window.__interactive = performance.now();
-        document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', code: 'Escape', bubbles: true }));
-      };
-      editorOpen();
-    };
-    // The focus is set in the grid's own event handling; type once it is there.
-    const focused = () => (document.querySelector('revogr-focus .focused-cell, .focused-cell') ? typed() : requestAnimationFrame(focused));
-    requestAnimationFrame(focused);
+  // Select a cell (mousedown, and the focus a real click gives it), and a few frames later type a
+  // digit; until the grid has wired its handlers that does nothing, so it is tried again every 15
+  // frames until the cell's editor opens (RevoGrid opens it on a typed character, as Accord does).
+  let frames = 0;
+  const attempt = () => {
+    if (document.querySelector('revogr-edit input, revogr-edit textarea')) {
+      window.__interactive = performance.now();
+      document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', code: 'Escape', bubbles: true }));
+      return;
+    }
+    // A cell with a number (history cells of layers without actuals are empty).
+    const cell = [...document.querySelectorAll<HTMLElement>('revogr-data[type=rgRow][col-type=rgCol] .rgCell')].find(
+      (td) => td.textContent,
+    );
+    if (cell) {
+      const step = frames++ % 15;
+      if (step === 0) {
+        const box = cell.getBoundingClientRect();
+        const at = { bubbles: true, button: 0, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2 };
+        cell.dispatchEvent(new MouseEvent('mousedown', at));
+        cell.dispatchEvent(new MouseEvent('mouseup', at));
+        cell.focus();
+      } else if (step === 5) {
+        document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: '5', code: 'Digit5', bubbles: true, cancelable: true }));
+      }
+    }
+    requestAnimationFrame(attempt);
   };
-  if (location.pathname.startsWith('/ref')) requestAnimationFrame(check);
+  if (location.pathname.startsWith('/ref')) requestAnimationFrame(attempt);
 }

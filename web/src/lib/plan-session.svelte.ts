@@ -192,10 +192,28 @@ export class PlanSession {
     this.#connect(initialState);
   }
 
-  /** The stored number of one cell, read straight from the document; undefined when empty. */
+  /**
+   * The stored number of one cell; undefined when empty. Read from the calculator's copy of the
+   * cells, which follows the document batch by batch (so raw cells and figures always agree, and a
+   * read is a plain-object lookup rather than a Yjs one); straight from the document before the
+   * first sync. Call `settle()` first to include changes of the current frame.
+   */
   read(root: ValueRoot, key: string): number | undefined {
+    if (this.calc) return this.calc.cell(root, key);
     const value = this.#doc.getMap<unknown>(root).get(key);
     return typeof value === 'number' ? value : undefined;
+  }
+
+  /**
+   * Applies document changes still waiting for the next frame, so an edit about to be planned
+   * (a spread reads thousands of cells) sees every change that has arrived.
+   */
+  settle(): void {
+    if (this.#timer === undefined) return;
+    cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#flush();
   }
 
   /** Whether a hold root holds any hold (cells of a layer without holds skip looking for them). */
