@@ -71,13 +71,20 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await expect.poll(() => mention.count(), poll).toBe(1);
     expect(await mention.getAttribute('class')).toContain('unread');
     expect(await mention.textContent()).toContain('@Fiona Chen');
+    await expect.poll(() => finance.locator('[data-testid=inbox-unread]').textContent(), poll).toMatch(/^\d+ unread$/);
+    const unreadBefore = Number((await finance.locator('[data-testid=inbox-unread]').textContent())!.split(' ')[0]);
     await mention.locator('a').click();
     await finance.waitForSelector(grid);
     expect(new URL(finance.url()).searchParams.get('thread')).toBe(threadId);
     const opened = finance.locator(`[data-testid=comment-thread][data-thread-id="${threadId}"]`);
     await expect.poll(() => opened.getAttribute('data-expanded'), poll).toBe('true');
     await expect.poll(() => finance.locator(cellOf('sales', key)).getAttribute('data-active'), poll).toBe('true');
-    await expect.poll(() => finance.locator('[data-testid=inbox-unread-count]').count(), poll).toBe(1);
+    // Opening the mention read it: the header's count is one lower (the demo also assigned Fiona a decision).
+    const unreadNow = async () =>
+      (await finance.locator('[data-testid=inbox-unread-count]').count()) === 0
+        ? 0
+        : Number(await finance.locator('[data-testid=inbox-unread-count]').textContent());
+    await expect.poll(unreadNow, poll).toBe(unreadBefore - 1);
 
     // Finance replies; sales sees it live, with the author's name.
     await expect.poll(() => finance.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
@@ -113,21 +120,24 @@ describe('comments, decisions and snapshots (Chromium)', () => {
 
     await expect.poll(() => seen.count(), poll).toBe(1);
     expect(await seen.textContent()).toContain('Oskar Berg');
-    expect(await seen.locator('[data-testid=decision-cell]').textContent()).toContain(key);
+    // The linked cell reads in planner words (product · month · layer) and still names its key.
+    const linked = seen.locator('[data-testid=decision-cell]');
+    expect(await linked.getAttribute('data-key')).toBe(key);
+    expect(await linked.textContent()).toMatch(/ · [A-Z][a-z]{2} \d{2} · Production$/);
     await expect.poll(() => leader.locator('[data-testid=live-decision]', { hasText: title }).count(), poll).toBe(1);
   });
 
-  it('locks the consensus on the review page and the comparison with the live plan follows an edit', async () => {
+  it('compares the live plan with the last consensus as it changes, then locks it by closing the remaining stages', async () => {
     const { context, page: review } = await signInAs(env.browser, env.base, 'leader');
     const planId = await openFirstPlan(review);
     await review.goto(`${env.base}/plans/${planId}/review`);
-    await review.fill('input[name=snapshot-name]', 'Consensus under test');
-    await review.click('[data-testid=lock-snapshot]');
-    const snapshot = review.locator('[data-testid=snapshot-row]', { hasText: 'Consensus under test' });
-    await expect.poll(() => snapshot.count(), poll).toBe(1);
-    const snapshotId = (await snapshot.getAttribute('data-snapshot-id'))!;
-    await expect.poll(() => review.locator('[data-testid=compare-from]').inputValue(), poll).toBe(snapshotId);
-    // Locking closed every section but to leaders: the leader moves a consensus figure in the plan.
+    // The comparison starts from the last consensus (the baseline) to the live plan.
+    const baseline = review.locator('[data-testid=snapshot-row]', { hasText: 'baseline' });
+    await expect.poll(() => baseline.count(), poll).toBe(1);
+    const baselineId = (await baseline.getAttribute('data-snapshot-id'))!;
+    await expect.poll(() => review.locator('[data-testid=compare-from]').inputValue(), poll).toBe(baselineId);
+
+    // The leader moves a consensus figure in the plan; the comparison shows it without a reload, by name.
     const plan = await context.newPage();
     await plan.goto(`${env.base}/plans/${planId}`);
     await plan.waitForSelector(grid);
@@ -136,17 +146,26 @@ describe('comments, decisions and snapshots (Chromium)', () => {
       .locator('tr[data-row-kind=product] td[data-root=consensus][data-editable=true]')
       .nth(1)
       .getAttribute('data-key'))!;
-    const [rowId, bucket] = key.split('|') as [string, string];
+    const [rowId] = key.split('|') as [string, string];
     await typeInto(plan, 'consensus', key, '4321');
     await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('4321');
-
-    // The comparison (from the snapshot just locked to the live plan) shows the new figure without a reload.
-    const changed = review
-      .locator('[data-testid=compare-row]', { hasText: rowId })
-      .filter({ hasText: bucket })
-      .filter({ hasText: 'consensus' })
-      .filter({ hasText: '4,321' });
+    const changed = review.locator(`[data-testid=compare-row][data-root=consensus][data-row-id="${rowId}"]`).filter({ hasText: '4,321' });
     await expect.poll(() => changed.count(), { timeout: 45_000 }).toBeGreaterThan(0);
-    expect(await review.locator('[data-testid=compare-from]').inputValue()).toBe(snapshotId);
+    expect(await changed.first().textContent()).toContain('Consensus demand');
+    expect(await changed.first().textContent()).not.toContain(rowId);
+
+    // At demand review, locking first says what it closes, then closes it all and locks.
+    await review.fill('input[name=snapshot-name]', 'Consensus under test');
+    await review.click('[data-testid=lock-snapshot]');
+    await expect.poll(() => review.locator('[data-testid=lock-confirm]').textContent(), poll).toContain('Closes Demand review');
+    await review.click('[data-testid=lock-confirm-button]');
+    const snapshot = review.locator('[data-testid=snapshot-row]', { hasText: 'Consensus under test' });
+    await expect.poll(() => snapshot.count(), poll).toBe(1);
+    const snapshotId = (await snapshot.getAttribute('data-snapshot-id'))!;
+    await expect.poll(() => review.locator('[data-testid=compare-from]').inputValue(), poll).toBe(snapshotId);
+    await expect.poll(() => review.locator('[data-testid=cycle-bar]').getAttribute('data-stage'), poll).toBe('locked');
+    // The plan page follows: nothing is editable any more, and it says why.
+    await expect.poll(() => plan.locator('td[data-editable=true]').count(), poll).toBe(0);
+    await expect.poll(() => plan.locator('[data-testid=lock-notice]').count(), poll).toBe(1);
   });
 });

@@ -307,7 +307,7 @@ describe('the monthly cycle: stages in order, a lock that holds, owners and due 
     let inbox = (await api<InboxResponse>('operations', 'GET', '/inbox')).body;
     const assigned = inbox.items.find((i) => i.kind === 'decision-assigned' && i.decisionId === created.body.id)!;
     expect(assigned).toMatchObject({ unread: true, author: { name: 'Leila Haddad' } });
-    expect(assigned.text).toMatch(/Leila Haddad assigned you “Move the juice campaign to May” in .*, due 2099-05-01\./);
+    expect(assigned.text).toMatch(/Leila Haddad assigned you “Move the juice campaign to May” in .*, due 1 May 2099\./);
     const unreadBefore = inbox.unreadCount;
 
     // Opening it marks it read; the count follows.

@@ -23,7 +23,7 @@ import type { PlanRepository } from '../plans/plan.repository.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
-import type { Notifier } from './notifier.ts';
+import { dayWords, type Notifier } from './notifier.ts';
 import type { SnapshotService } from './snapshot.service.ts';
 import { planLockedError, stageOf } from './plan-lock.ts';
 import { today } from './decision.service.ts';
@@ -312,7 +312,7 @@ export class CycleService {
         kind: 'stage-opened',
         subjectId: opened,
         actorId: userId,
-        text: `${label(opened)} of ${plan.name} (cycle ${cycle}) is ${reopened ? 'reopened' : 'open'}; you own it${owner.due_date ? `, due ${owner.due_date}` : ''}.`,
+        text: `${label(opened)} of ${plan.name} (cycle ${cycle}) is ${reopened ? 'reopened' : 'open'}; you own it${owner.due_date ? `, due ${dayWords(owner.due_date)}` : ''}.`,
       },
     ]);
   }

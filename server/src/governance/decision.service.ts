@@ -8,7 +8,7 @@ import type { PlanService } from '../plans/plan.service.ts';
 import type { UserRepository } from '../users/user.repository.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
-import type { NotificationInput, Notifier } from './notifier.ts';
+import { dayWords, type NotificationInput, type Notifier } from './notifier.ts';
 
 const CLOSED_STATUSES = new Set(['done', 'dropped']);
 const STATUS_WORDS: Record<DecisionView['status'], string> = {
@@ -91,7 +91,7 @@ export class DecisionService {
         kind: 'decision-assigned',
         subjectId: view.id,
         actorId: userId,
-        text: `${view.decidedBy.name} assigned you “${view.title}” in ${plan.name}, due ${view.dueDate}.`,
+        text: `${view.decidedBy.name} assigned you “${view.title}” in ${plan.name}, due ${dayWords(view.dueDate)}.`,
       },
     ]);
     return view;
@@ -144,7 +144,7 @@ export class DecisionService {
         kind: 'decision-assigned',
         subjectId: view.id,
         actorId: userId,
-        text: `${actor} assigned you “${view.title}” in ${plan.name}, due ${view.dueDate}.`,
+        text: `${actor} assigned you “${view.title}” in ${plan.name}, due ${dayWords(view.dueDate)}.`,
       });
     if (changes.status)
       notes.push({

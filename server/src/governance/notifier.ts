@@ -3,6 +3,17 @@ import { randomId } from '../db/ids.ts';
 import { nowIso } from '../db/database.ts';
 import type { GovernanceRepository } from './governance.repository.ts';
 
+/** A date (YYYY-MM-DD) as an inbox sentence says it: `12 Dec 2026`. */
+export function dayWords(date: string): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
 /** An inbox entry to deliver: who gets it, about what, in one sentence. */
 export interface NotificationInput {
   userId: string;

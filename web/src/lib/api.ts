@@ -1,6 +1,5 @@
-import { goto } from '$app/navigation';
-import { resolve } from '$app/paths';
 import type { ErrorBody, MeResponse, PlanListResponse, PlanResponse } from '@accord/protocol';
+import { goToSignIn, sessionWatch } from './session-watch.svelte.ts';
 
 /** A failed API call, normalised so pages can show `message` and branch on `status`/`code`. */
 export class ApiError extends Error {
@@ -47,11 +46,11 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
  * Sends the user to the sign-in page when `error` is a 401 and reports whether it did, so
- * callers can skip their own error display; a lapsed session is not something to explain.
+ * callers can skip their own error display. Signing in comes back to this page (and cell).
  */
 export function redirectIfSignedOut(error: unknown): boolean {
   if (error instanceof ApiError && error.status === 401) {
-    void goto(resolve('/sign-in'), { replaceState: true });
+    void goToSignIn();
     return true;
   }
   return false;
@@ -62,14 +61,20 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong.';
 }
 
-/** Signs in; the server sets the session cookie. */
-export function signIn(email: string, password: string): Promise<MeResponse> {
-  return api<MeResponse>('POST', '/api/auth/sign-in', { email, password });
+/** Signs in; the server sets the session cookie. Other tabs of this browser hear of it. */
+export async function signIn(email: string, password: string): Promise<MeResponse> {
+  const me = await api<MeResponse>('POST', '/api/auth/sign-in', { email, password });
+  sessionWatch.announce('signed-in');
+  return me;
 }
 
-/** Ends the session (idempotent on the server). */
-export function signOut(): Promise<void> {
-  return api<void>('POST', '/api/auth/sign-out');
+/** Ends the session (idempotent on the server); other tabs of this browser show the signed-out notice at once. */
+export async function signOut(): Promise<void> {
+  try {
+    await api<void>('POST', '/api/auth/sign-out');
+  } finally {
+    sessionWatch.announce('signed-out');
+  }
 }
 
 /** The signed-in user and their workspace memberships. */

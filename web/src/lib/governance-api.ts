@@ -1,15 +1,19 @@
 import type {
+  CompareQuery,
   CompareResponse,
   CreateDecisionRequest,
   CycleResponse,
+  DecisionChangeView,
   DecisionListResponse,
   DecisionStatus,
   DecisionView,
   InboxItem,
   InboxResponse,
   MemberListResponse,
+  SetStagesRequest,
   SnapshotListResponse,
   SnapshotView,
+  Stage,
 } from '@accord/protocol';
 import { api } from './api.ts';
 
@@ -20,12 +24,22 @@ export function getCycle(planId: string): Promise<CycleResponse> {
   return api<CycleResponse>('GET', `${plan(planId)}/cycle`);
 }
 
-/** Moves the cycle to its next stage (leaders). */
-export function advanceStage(planId: string): Promise<CycleResponse> {
-  return api<CycleResponse>('POST', `${plan(planId)}/cycle/advance`);
+/** Closes the current stage (leaders); `stage` is the one the leader confirmed, refused if the plan moved on. */
+export function closeStage(planId: string, stage: Stage): Promise<CycleResponse> {
+  return api<CycleResponse>('POST', `${plan(planId)}/cycle/advance`, { stage });
 }
 
-/** Rolls a locked plan to the next cycle (leaders). */
+/** Reopens the last closed stage (leaders), with the reason on record. */
+export function reopenStage(planId: string, reason: string): Promise<CycleResponse> {
+  return api<CycleResponse>('POST', `${plan(planId)}/cycle/reopen`, { reason });
+}
+
+/** Sets owners and due dates of stages, checked together (leaders and admins). */
+export function setStages(planId: string, stages: SetStagesRequest['stages']): Promise<CycleResponse> {
+  return api<CycleResponse>('PUT', `${plan(planId)}/cycle/stages`, { stages });
+}
+
+/** Starts the next cycle of a locked plan (leaders). */
 export function rollCycle(planId: string): Promise<CycleResponse> {
   return api<CycleResponse>('POST', `${plan(planId)}/cycle/roll`);
 }
@@ -60,14 +74,27 @@ export function listSnapshots(planId: string): Promise<SnapshotListResponse> {
   return api<SnapshotListResponse>('GET', `${plan(planId)}/snapshots`);
 }
 
-/** Locks the consensus (leaders). */
-export function lockSnapshot(planId: string, name: string): Promise<SnapshotView> {
-  return api<SnapshotView>('POST', `${plan(planId)}/snapshots`, { name });
+/** Locks the consensus (leaders); before the executive stage only with `closeRemaining`. */
+export function lockSnapshot(planId: string, name: string, closeRemaining = false): Promise<SnapshotView> {
+  return api<SnapshotView>('POST', `${plan(planId)}/snapshots`, { name, closeRemaining });
 }
 
-/** What changed between two versions (`live` or snapshot ids). */
-export function compareVersions(planId: string, from: string, to: string): Promise<CompareResponse> {
-  return api<CompareResponse>('GET', `${plan(planId)}/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+/** What changed between two versions (`live` or snapshot ids): one page, filtered by family and layer. */
+export function compareVersions(
+  planId: string,
+  query: Pick<CompareQuery, 'from' | 'to'> & Partial<Pick<CompareQuery, 'family' | 'root' | 'offset' | 'limit'>>,
+): Promise<CompareResponse> {
+  const params = new URLSearchParams({ from: query.from, to: query.to });
+  if (query.family) params.set('family', query.family);
+  if (query.root) params.set('root', query.root);
+  if (query.offset) params.set('offset', String(query.offset));
+  if (query.limit) params.set('limit', String(query.limit));
+  return api<CompareResponse>('GET', `${plan(planId)}/compare?${params}`);
+}
+
+/** Every change of a decision: who, when, what. */
+export async function getDecisionHistory(decisionId: string): Promise<DecisionChangeView[]> {
+  return (await api<{ history: DecisionChangeView[] }>('GET', `/api/decisions/${encodeURIComponent(decisionId)}/history`)).history;
 }
 
 /** Members of a workspace (for owner pickers and names). */
@@ -81,8 +108,44 @@ export function getInbox(): Promise<InboxResponse> {
 }
 
 /** Marks every inbox entry up to now as seen. */
-export function markInboxSeen(): Promise<void> {
-  return api<void>('POST', '/api/inbox/seen');
+export async function markInboxSeen(): Promise<void> {
+  await api<void>('POST', '/api/inbox/seen');
+  announceInboxChange();
+}
+
+/** Marks entries read (opening one does). */
+export async function markInboxRead(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await api<void>('POST', '/api/inbox/read', { ids: ids.slice(0, 200) });
+  announceInboxChange();
+}
+
+/** The inbox ids of a thread's messages (to mark a thread read when it is opened). */
+export function threadItemIds(planId: string, threadId: string, messageIds: readonly string[]): string[] {
+  return messageIds.map((messageId) => `comment:${planId}:${threadId}:${messageId}`);
+}
+
+const INBOX_CHANGED = 'accord:inbox-changed';
+
+/** Tells every unread count on the page (and in other tabs) to fetch again. */
+export function announceInboxChange(): void {
+  window.dispatchEvent(new Event(INBOX_CHANGED));
+  try {
+    localStorage.setItem(INBOX_CHANGED, String(Date.now()));
+  } catch {
+    // Other tabs catch up on their next poll.
+  }
+}
+
+/** Calls `listener` when the inbox changed here or in another tab; returns the unsubscribe. */
+export function onInboxChange(listener: () => void): () => void {
+  const onStorage = (event: StorageEvent) => event.key === INBOX_CHANGED && listener();
+  window.addEventListener(INBOX_CHANGED, listener);
+  window.addEventListener('storage', onStorage);
+  return () => {
+    window.removeEventListener(INBOX_CHANGED, listener);
+    window.removeEventListener('storage', onStorage);
+  };
 }
 
 /** Download links of a version's exports. */
@@ -98,7 +161,8 @@ export function renderMentions(text: string, names: ReadonlyMap<string, string>)
 
 /** The query that opens a plan at an inbox item's thread, and at its cell when anchored to one. */
 export function inboxFocusQuery(item: InboxItem): string {
-  const anchor = item.anchor as { type?: string; rowId?: string; bucket?: string; root?: string };
+  if (!item.threadId) return '';
+  const anchor = (item.anchor ?? {}) as { type?: string; rowId?: string; bucket?: string; root?: string };
   const query = new URLSearchParams({ thread: item.threadId });
   if (anchor.type === 'cell' && anchor.rowId && anchor.bucket)
     query.set('cell', `${anchor.root ?? 'sales'}:${anchor.rowId}|${anchor.bucket}`);
