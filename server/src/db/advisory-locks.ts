@@ -8,6 +8,13 @@ import type { Database } from './schema.ts';
  */
 export const ADVISORY_LOCK_SPACE = 0x61636364;
 
+/**
+ * The first key of the lock a compaction of one document tries to take ('acdc': Accord document
+ * compaction); the second is `hashtext(document id)`. Two documents whose ids hash alike only ever
+ * skip a compaction, which the next one makes up for.
+ */
+export const COMPACTION_LOCK_SPACE = 0x61636463;
+
 /** The second key: one per kind of work that instances sharing a database must do one at a time. */
 export const AdvisoryLock = {
   /** Appending to the snapshot hash chain: read the last link, insert the next. */

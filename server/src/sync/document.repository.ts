@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { ChangeKind } from '@accord/protocol';
 import { sql, type Transaction } from 'kysely';
+import { COMPACTION_LOCK_SPACE } from '../db/advisory-locks.ts';
 import { dialectOf, findSqliteHandle, type Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { LogCompactor } from './log-compactor.ts';
@@ -233,10 +234,18 @@ export class DocumentRepository implements DocumentStore {
   /**
    * Replaces the state with `state` and drops the updates it includes, in one transaction. A state
    * older than the stored one (another instance compacted further meanwhile) is not written: the
-   * stored one already includes everything it does.
+   * stored one already includes everything it does. On PostgreSQL two instances never fold the same
+   * document at once: one that finds another folding it (a transaction-scoped advisory lock per
+   * document, tried without waiting) writes nothing and leaves the updates in the log, where the
+   * next compaction or load finds them.
    */
   async compact(documentId: string, state: Uint8Array, throughSeq: number, updatedAt: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      if (dialectOf(this.#db) === 'postgres') {
+        const { rows } = await sql<{ locked: boolean }>`
+          select pg_try_advisory_xact_lock(${COMPACTION_LOCK_SPACE}, hashtext(${documentId})) as locked`.execute(trx);
+        if (!rows[0]?.locked) return;
+      }
       await trx
         .insertInto('document_states')
         .values({ document_id: documentId, state, updated_at: updatedAt, through_seq: throughSeq })
