@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Tests that choose PostgreSQL themselves (several instances) run in this pass too.
+          setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           maxWorkers: 2,
@@ -42,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'fault',
           include: ['test/fault/**/*.test.ts'],
+          setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           fileParallelism: false,
@@ -51,6 +54,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 60_000,
           fileParallelism: false,
