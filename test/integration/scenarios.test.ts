@@ -156,7 +156,14 @@ describe('scenarios: fork, co-edit, compare, merge back', () => {
       scenario: 7_004,
       conflict: false,
     });
-    expect(byKey.get(`${W.root}:${W.key}`)).toMatchObject({ scenario: 7_005, conflict: false, section: 'supply', rowId: 'JUI-001' });
+    expect(byKey.get(`${W.root}:${W.key}`)).toMatchObject({
+      scenario: 7_005,
+      conflict: false,
+      section: 'supply',
+      rowId: 'JUI-001',
+      layer: 'Production',
+      rowName: expect.not.stringContaining('JUI-001'),
+    });
     expect(preview.body.conflicts).toBe(1);
     expect(preview.body.notMergeable).toEqual([]);
 

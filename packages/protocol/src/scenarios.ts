@@ -98,7 +98,11 @@ export interface MergeCell {
   root: string;
   key: string;
   section: Section;
+  /** The layer in planner words ("Sales forecast"). */
+  layer: string;
   rowId: string;
+  /** The product, family or line by name. */
+  rowName: string;
   bucket: string | null;
   /** The plan's value when the scenario was forked. */
   base: number | null;
@@ -113,6 +117,8 @@ export interface MergeCell {
 export interface UnmergeableChange {
   kind: 'families' | 'products' | 'resources' | 'meta';
   id: string;
+  /** The entity's name (the plan setting's field for `meta`). */
+  name: string;
   fields: string[];
 }
 

@@ -341,11 +341,14 @@ export class ScenarioService {
       .filter((c) => c.section !== 'server')
       .map((c) => {
         const plan = live.cells[c.root]?.[c.key] ?? null;
+        const named = toComparedCell(c, names(live, data));
         return {
           root: c.root,
           key: c.key,
           section: c.section,
+          layer: named.layer,
           rowId: c.rowId,
+          rowName: named.rowName,
           bucket: c.bucket,
           base: c.before,
           plan,
@@ -354,8 +357,10 @@ export class ScenarioService {
         };
       });
     const notMergeable: UnmergeableChange[] = [
-      ...diff.catalog.map((c) => ({ kind: c.kind, id: c.id, fields: c.fields })),
-      ...diff.meta.filter((m) => !FORK_META_FIELDS.has(m.field)).map((m) => ({ kind: 'meta' as const, id: m.field, fields: [m.field] })),
+      ...diff.catalog.map((c) => ({ kind: c.kind, id: c.id, name: (c.after ?? c.before)?.name ?? c.id, fields: c.fields })),
+      ...diff.meta
+        .filter((m) => !FORK_META_FIELDS.has(m.field))
+        .map((m) => ({ kind: 'meta' as const, id: m.field, name: m.field, fields: [m.field] })),
     ];
     return { cells, notMergeable };
   }
