@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().default(''),
   /** redis://host:port: fan-out between several instances (needs DATABASE_URL). */
   REDIS_URL: z.string().default(''),
+  /** Seconds an instance's lease on a plan's baseline run lasts unless renewed (a dead instance's run is taken over after it). */
+  BASELINE_LEASE_SECONDS: z.coerce.number({ error: 'BASELINE_LEASE_SECONDS must be a number' }).min(1).max(3600).default(15),
 });
 
 /** Validated server configuration. */
@@ -46,6 +48,8 @@ export interface Config {
   allowedOrigins: string[];
   trustProxy: boolean;
   docIdleMs: number;
+  /** How long an instance's lease on a plan's baseline run lasts unless renewed. */
+  baselineLeaseMs: number;
   chromiumPath: string;
   /** `--no-seed`: start without creating the demo workspace on an empty database. */
   seed: boolean;
@@ -91,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     allowedOrigins: origins,
     trustProxy: e.TRUST_PROXY,
     docIdleMs: e.DOC_IDLE_SECONDS * 1000,
+    baselineLeaseMs: e.BASELINE_LEASE_SECONDS * 1000,
     chromiumPath: e.CHROMIUM_PATH,
     seed: !argv.includes('--no-seed'),
   };

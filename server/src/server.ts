@@ -115,8 +115,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${shownHost}:${port}`;
   const store = config.databaseUrl ? `postgres ${redactUrl(config.databaseUrl)}` : `sqlite ${config.databaseFile}`;
   log.info({ port, host: config.host, url, dataDir: config.dataDir, store }, 'listening');
-  // Baseline runs that the last stop (or a crash) cut short start again from the stored plan.
-  services.baseline.resumeInterrupted().catch((e: unknown) => log.error({ err: e }, 'resuming interrupted baseline jobs failed'));
+  // Baseline runs that the last stop (or a crash) cut short start again from the stored plan; with
+  // several instances, so do runs of an instance that died, once its lease lapses.
+  services.baseline.watch();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -108,7 +108,11 @@ export function createServices(
   const decisions = new DecisionService(governance, plans, users, documents, notifier);
   const snapshots = new SnapshotService(governance, plans, documents);
   // A committed actuals import starts the baseline job.
-  const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log, { users });
+  const baseline = new BaselineService(plans, documents, new BaselineRepository(db), log, {
+    users,
+    instanceId: options.fanout?.instanceId,
+    leaseMs: config.baselineLeaseMs,
+  });
   return {
     config,
     log,

@@ -228,6 +228,12 @@ export interface BaselineRunTable {
   /** JSON: the BaselineStatus of @accord/protocol. */
   status: string;
   updated_at: string;
+  /** The instance running the plan's baseline (null: none), until `lease_expires_at` unless it renews. */
+  lease_owner: string | null;
+  /** ISO-8601 UTC, by the database's clock. */
+  lease_expires_at: string | null;
+  /** JSON: a run asked for on another instance while the lease was held, for the holder to run next. */
+  queued: string | null;
 }
 
 export interface BaselineFitTable {

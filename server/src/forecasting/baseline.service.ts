@@ -28,13 +28,19 @@ import type { PlanService } from '../plans/plan.service.ts';
 import type { DocumentRegistry } from '../sync/document-registry.ts';
 import { fitNote, forecastShape, trendOf } from './baseline-notes.ts';
 import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
-import type { BaselineRepository, StoredChange } from './baseline.repository.ts';
+import type { BaselineRepository, EndedRun, Lease, StoredChange } from './baseline.repository.ts';
 
 /** Roles that may start the baseline job by hand or restore the values before a change (it also starts after an actuals import). */
 export const BASELINE_ROLES: readonly Role[] = ACTION_ROLES.runBaseline;
 
 // The worker reports progress every this many products (one `auto` fit takes about 1–2 ms).
 const CHUNK_PRODUCTS = 25;
+/**
+ * How long an instance's lease on a plan's baseline lasts unless renewed (it renews every third of
+ * it while the run goes on): a run whose instance died is taken over within about this long plus a
+ * third. Long enough that a busy event loop does not lose it, short enough that nobody waits long.
+ */
+export const DEFAULT_BASELINE_LEASE_MS = 15_000;
 // A change record lists this many of its biggest cell changes (the notice shows them; the rest is one click away).
 const BIGGEST_CHANGES = 10;
 
@@ -57,6 +63,12 @@ interface RunRequest {
   seasonLength: number | 'auto';
 }
 
+/**
+ * Whether this instance runs a plan's baseline: 'claimed' (it holds the plan's lease), or 'held'
+ * (another instance holds it; a run asked for here waits there).
+ */
+type Claim = 'claimed' | 'held';
+
 /** A run started by this process. */
 interface JobState {
   status: BaselineStatus;
@@ -65,9 +77,11 @@ interface JobState {
   request: RunRequest;
   /** Set when a new run is asked for while one runs: it starts again on the newest actuals. */
   rerun: RunRequest | undefined;
-  /** Settles once the run's start is recorded. */
-  recorded: Promise<void>;
+  /** Settles once the run's start is recorded with the plan's lease, or queued for the instance that holds it. */
+  recorded: Promise<Claim>;
   done: Promise<void>;
+  /** Aborted when another instance took the lease over (this one stopped renewing it in time). */
+  lost: AbortController;
 }
 
 /** How the service finds a user's name for its records. */
@@ -115,7 +129,14 @@ function isLocked(doc: Y.Doc): boolean {
  * sync loop stays responsive. Each run's status and the last finished run's per-product fits are
  * stored, so they outlive a restart, and a run that a restart interrupted is started again
  * (`resumeInterrupted`). `stop` ends running fits at shutdown without recording them as failed: they
- * stay "running" on record, so the next start runs them again.
+ * stay "running" on record, so the next start, or another instance, runs them again.
+ *
+ * Instances sharing a database run a plan's baseline once (#19): the instance that runs it holds a
+ * lease on the plan's `baseline_runs` row (its id and an expiry by the database's clock), renewed
+ * while the run goes on and checked once more before the result is written. A run asked for on
+ * another instance meanwhile is queued on the row for the holder to run next. Every instance looks
+ * for runs marked running whose lease lapsed (`watch`) and takes them over, so a run cut short by
+ * an instance dying is finished by another.
  *
  * No change is silent: a run that changes cells leaves a change record (what started it, how many
  * cells, the biggest changes, products whose forecast changed shape) with every cell's value before
@@ -135,13 +156,22 @@ export class BaselineService {
   readonly #stopping = new AbortController();
   /** Runs asked for during the stop, being put on record for the next start. */
   readonly #deferred = new Set<Promise<void>>();
+  /** This instance's lease on the plans whose baseline it runs. */
+  readonly #lease: Lease;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(
     plans: PlanService,
     documents: DocumentRegistry,
     runs: BaselineRepository,
     log: Logger,
-    options: { users?: UserNames; now?: () => Date } = {},
+    options: {
+      users?: UserNames;
+      now?: () => Date;
+      /** This instance's id as lease owner (the fan-out's, so logs of both name the same instance). */
+      instanceId?: string;
+      leaseMs?: number;
+    } = {},
   ) {
     this.#plans = plans;
     this.#documents = documents;
@@ -149,25 +179,56 @@ export class BaselineService {
     this.#log = log;
     this.#users = options.users;
     this.#now = options.now ?? (() => new Date());
+    this.#lease = { owner: options.instanceId ?? randomId(), ms: options.leaseMs ?? DEFAULT_BASELINE_LEASE_MS };
   }
 
-  /** The job status of a plan the user may read: of the run this process knows, else the stored one. */
+  /**
+   * The job status of a plan the user may read: of the run this process knows, unless the stored
+   * one is of a later run (another instance's, whose progress it stores as it renews its lease).
+   */
   async status(userId: string, planId: string): Promise<BaselineStatus> {
     await this.#plans.getPlanForUser(userId, planId);
-    if (this.#jobs.has(planId)) return this.#statusOf(planId);
-    return (await this.#runs.findStatus(planId)) ?? emptyStatus();
+    const job = this.#jobs.get(planId);
+    const stored = await this.#runs.findStatus(planId);
+    if (job && (!stored || (stored.startedAt ?? '') <= (job.status.startedAt ?? ''))) return this.#statusOf(planId);
+    return stored ?? emptyStatus();
   }
 
-  /** Starts again every run that was still going when the server last stopped (at start-up), for what started it. */
+  /**
+   * Takes over every run marked running that no live instance holds (cut short by a stop or a crash
+   * of this or another instance), for what started it or what was queued for it; one instance wins
+   * each. Resolves with the plans it looked at.
+   */
   async resumeInterrupted(): Promise<string[]> {
-    const planIds = await this.#runs.interrupted();
-    for (const planId of planIds) {
-      this.#log.info({ planId }, 'baseline job interrupted by a restart; running it again');
-      const status = await this.#runs.findStatus(planId);
-      const trigger: BaselineTrigger = status?.trigger ?? { type: 'restart', at: this.#now().toISOString() };
-      this.start(planId, trigger, status?.seasonLengthAuto === false && status.seasonLength ? status.seasonLength : 'auto');
+    const lapsed = await this.#runs.lapsedRuns(this.#lease.owner);
+    for (const run of lapsed) {
+      const status = run.status;
+      const request = parseQueued(run.queued) ?? {
+        trigger: status.trigger ?? { type: 'restart', at: this.#now().toISOString() },
+        seasonLength: status.seasonLengthAuto === false && status.seasonLength ? status.seasonLength : 'auto',
+      };
+      this.#begin(run.planId, request, 'resume');
     }
-    return planIds;
+    return lapsed.map((run) => run.planId);
+  }
+
+  /**
+   * Resumes interrupted runs now and then looks again every third of the lease (at start-up, until
+   * `stop`): a run whose instance died is taken over once its lease has lapsed.
+   */
+  watch(): void {
+    if (this.#watch || this.#stopping.signal.aborted) return;
+    let looking = false;
+    const look = () => {
+      if (looking || this.#stopping.signal.aborted) return;
+      looking = true;
+      this.resumeInterrupted()
+        .catch((e: unknown) => this.#log.error({ err: e }, 'looking for interrupted baseline runs failed'))
+        .finally(() => (looking = false));
+    };
+    look();
+    this.#watch = setInterval(look, Math.max(100, this.#lease.ms / 3));
+    this.#watch.unref();
   }
 
   /** Starts the job on request (operations, leaders, admins); 409 while the plan is locked. */
@@ -180,15 +241,17 @@ export class BaselineService {
     if (!this.start(planId, trigger, body.seasonLength))
       throw new HttpError(503, ErrorCode.unavailable, 'The server is shutting down; the baseline is recomputed when it is back.');
     // Answered once the run's start is stored (a failure to store it is logged), so a restart from
-    // now on resumes it.
-    await this.#jobs.get(planId)?.recorded;
+    // now on resumes it; when another instance runs the plan's baseline, with the status it stores.
+    const claim = await this.#jobs.get(planId)?.recorded.catch(() => undefined);
+    if (claim === 'held') return (await this.#runs.findStatus(planId)) ?? this.#statusOf(planId);
     return this.#statusOf(planId);
   }
 
   /** How one product's baseline was fitted in the last run. */
   async productFit(userId: string, planId: string, productId: string): Promise<BaselineProductFit> {
     await this.#plans.getPlanForUser(userId, planId);
-    const fit = this.#jobs.get(planId)?.fits.get(productId) ?? (await this.#runs.findFit(planId, productId));
+    // Stored first: the last run may have been another instance's.
+    const fit = (await this.#runs.findFit(planId, productId)) ?? this.#jobs.get(planId)?.fits.get(productId);
     if (!fit) throw notFound(`A baseline fit of product ${productId}`);
     return fit;
   }
@@ -198,7 +261,8 @@ export class BaselineService {
     const { role } = await this.#plans.getPlanForUser(userId, planId);
     const stored = await this.#runs.listChanges(planId);
     const locked = isLocked((await this.#documents.open(planId)).doc);
-    return { changes: stored.map((change, i) => this.#withRestoreRule(planId, change, i === 0, role, locked)) };
+    const running = await this.#runningAnywhere(planId);
+    return { changes: stored.map((change, i) => this.#withRestoreRule(change, i === 0, role, locked, running)) };
   }
 
   /** One change with every cell it wrote, to compare the values before and after. */
@@ -211,7 +275,8 @@ export class BaselineService {
     ]);
     if (!stored || !cells) throw notFound('That baseline change');
     const locked = isLocked((await this.#documents.open(planId)).doc);
-    return { ...this.#withRestoreRule(planId, stored, latest === changeId, role, locked), cells };
+    const running = await this.#runningAnywhere(planId);
+    return { ...this.#withRestoreRule(stored, latest === changeId, role, locked, running), cells };
   }
 
   /**
@@ -226,7 +291,8 @@ export class BaselineService {
       throw new HttpError(403, ErrorCode.forbidden, `Restoring the baseline is for ${actionRolesText('runBaseline')}; you are ${role}.`);
     const target = await this.#runs.findChange(planId, changeId);
     if (!target) throw notFound('That baseline change');
-    const refusal = this.#restoreRefusal(planId, target, (await this.#runs.listChanges(planId))[0]?.id === changeId);
+    const latest = (await this.#runs.listChanges(planId))[0]?.id === changeId;
+    const refusal = this.#restoreRefusal(target, latest, await this.#runningAnywhere(planId));
     if (refusal) throw new HttpError(409, ErrorCode.conflict, refusal);
     const cells = (await this.#runs.findChangeCells(planId, changeId)) ?? [];
     const startedAt = this.#now().toISOString();
@@ -281,22 +347,32 @@ export class BaselineService {
   }
 
   /**
-   * Starts a run now, or once more after the running one (the actuals changed while it ran).
-   * Returns true when a run was started or queued. Once the service is stopping, a run is only
-   * put on record for the next start, and false is returned.
+   * Starts a run now, or once more after the running one (the actuals changed while it ran); when
+   * another instance runs the plan's baseline, the run is queued there. Returns true when a run was
+   * started or queued. Once the service is stopping, a run is only put on record for the next
+   * start (or another instance), and false is returned.
    */
   start(planId: string, trigger?: BaselineTrigger, seasonLength: number | 'auto' = 'auto'): boolean {
     const request: RunRequest = {
       trigger: trigger ?? { type: 'request', at: this.#now().toISOString(), userId: null, userName: null },
       seasonLength,
     };
+    return this.#begin(planId, request, 'request');
+  }
+
+  /**
+   * Starts a run unless one is going here. 'request': asked for (an import, a person), queued for
+   * the holder when another instance holds the lease. 'resume': taking over a lapsed run, dropped
+   * when another instance got there first.
+   */
+  #begin(planId: string, request: RunRequest, mode: 'request' | 'resume'): boolean {
     const job = this.#jobs.get(planId);
     if (job?.status.state === 'running') {
-      job.rerun = request;
+      if (mode === 'request') job.rerun = request;
       return true;
     }
     if (this.#stopping.signal.aborted) {
-      this.#deferToNextStart(planId, request);
+      if (mode === 'request') this.#deferToNextStart(planId, request);
       return false;
     }
     const state: JobState = job ?? {
@@ -304,35 +380,96 @@ export class BaselineService {
       fits: new Map(),
       request,
       rerun: undefined,
-      recorded: Promise.resolve(),
+      recorded: Promise.resolve('claimed'),
       done: Promise.resolve(),
+      lost: new AbortController(),
     };
     const startedAt = this.#now().toISOString();
     state.request = request;
     state.status = { ...emptyStatus(), ...requestStatus(request), state: 'running', startedAt };
     state.rerun = undefined;
+    state.lost = new AbortController();
     this.#jobs.set(planId, state);
-    state.recorded = this.#record(planId, state.status);
-    state.done = this.#run(planId, state).catch(async (e: unknown) => {
-      if (this.#stopping.signal.aborted) {
-        // Still "running" on record: the next start runs it again.
-        this.#log.info({ planId }, 'baseline job stopped by the shutdown; it runs again at the next start');
-        return;
-      }
-      if (e instanceof HttpError && e.code === ErrorCode.planLocked) this.#log.info({ planId }, 'baseline not written: the plan is locked');
-      else this.#log.error({ err: e, planId }, 'baseline job failed');
-      state.status = {
-        ...state.status,
-        state: 'failed',
-        finishedAt: this.#now().toISOString(),
-        error: e instanceof Error ? e.message : String(e),
-      };
-      await state.recorded;
-      await this.#record(planId, state.status);
-      // The actuals changed while it ran: that deserves a run of its own.
-      if (state.rerun) this.start(planId, state.rerun.trigger, state.rerun.seasonLength);
-    });
+    const queue = mode === 'request' ? JSON.stringify(request) : undefined;
+    state.recorded = this.#runs.claimRun(planId, state.status, startedAt, this.#lease, queue);
+    state.done = state.recorded
+      .then(async (claim) => {
+        if (claim === 'held') return this.#leaveToHolder(planId, state, mode);
+        if (mode === 'resume')
+          this.#log.info(
+            { planId },
+            'baseline job interrupted by a restart; running it again (a stop or a crash of this or another instance)',
+          );
+        await this.#run(planId, state);
+      })
+      .catch(async (e: unknown) => {
+        if (this.#stopping.signal.aborted) {
+          // Still "running" on record: another instance takes it over now, or the next start does.
+          await this.#runs
+            .releaseLease(planId, this.#lease.owner)
+            .catch((err: unknown) => this.#log.warn({ err, planId }, 'letting go of the baseline lease failed; it lapses'));
+          this.#log.info({ planId }, 'baseline job stopped by the shutdown; it runs again at the next start, or on another instance');
+          return;
+        }
+        if (state.lost.signal.aborted) {
+          this.#log.warn(
+            { planId },
+            'another instance took the baseline run over (this one did not renew its lease in time); nothing written here',
+          );
+          if (this.#jobs.get(planId) === state) this.#jobs.delete(planId);
+          return;
+        }
+        if (e instanceof HttpError && e.code === ErrorCode.planLocked)
+          this.#log.info({ planId }, 'baseline not written: the plan is locked');
+        else this.#log.error({ err: e, planId }, 'baseline job failed');
+        state.status = {
+          ...state.status,
+          state: 'failed',
+          finishedAt: this.#now().toISOString(),
+          error: e instanceof Error ? e.message : String(e),
+        };
+        const ended = await this.#end(planId, () => this.#runs.saveFailed(planId, state.status, this.#now().toISOString(), this.#lease));
+        // The actuals changed while it ran: that deserves a run of its own.
+        this.#next(planId, state, ended);
+      });
     return true;
+  }
+
+  /** Another instance holds the plan's lease: a request waits there (queued on the row); this instance keeps no job. */
+  #leaveToHolder(planId: string, state: JobState, mode: 'request' | 'resume'): void {
+    if (this.#jobs.get(planId) === state) this.#jobs.delete(planId);
+    if (mode === 'request')
+      this.#log.info({ planId }, 'another instance is running the baseline of this plan; the run asked for is queued there');
+    if (state.rerun) this.#begin(planId, state.rerun, 'request');
+  }
+
+  /** Stores how a run ended and lets go of its lease; a failure to store is logged. */
+  async #end(planId: string, save: () => Promise<EndedRun>): Promise<EndedRun | undefined> {
+    try {
+      const ended = await save();
+      if (!ended.recorded) this.#log.warn({ planId }, 'another instance took the baseline lease over before this run was recorded');
+      return ended;
+    } catch (e: unknown) {
+      this.#log.error({ err: e, planId }, 'storing the baseline status failed');
+      return undefined;
+    }
+  }
+
+  /** After a run: the run asked for meanwhile, here or on another instance (one run reads the newest actuals for both). */
+  #next(planId: string, state: JobState, ended: EndedRun | undefined): void {
+    const next = state.rerun ?? parseQueued(ended?.queued ?? null);
+    if (next) this.#begin(planId, next, 'request');
+  }
+
+  /** Extends the lease while a run goes on (storing its progress); aborts the run when another instance has taken it over. */
+  async #renew(planId: string, state: JobState): Promise<void> {
+    try {
+      if (!(await this.#runs.renewLease(planId, state.status, this.#now().toISOString(), this.#lease)))
+        state.lost.abort(new Error('another instance took the baseline run over'));
+    } catch (e: unknown) {
+      // Probably the database is unreachable, and the run's write would fail too; the lease may lapse.
+      this.#log.warn({ err: e, planId }, 'renewing the baseline lease failed');
+    }
   }
 
   /** Resolves when the current run (if any) has ended; for tests in this process. */
@@ -342,21 +479,29 @@ export class BaselineService {
 
   /**
    * Stops for shutdown, before the rooms and the database close: running fits are ended (their
-   * workers terminated), no run starts any more, and what was being stored is waited for.
+   * workers terminated) and their leases let go, no run starts any more, and what was being
+   * stored is waited for.
    */
   async stop(): Promise<void> {
     this.#stopping.abort();
+    clearInterval(this.#watch);
     await Promise.all([...this.#jobs.values()].map((job) => job.done));
     await Promise.all(this.#deferred);
   }
 
-  /** Puts a run on record as running without starting it: the next start runs it (`resumeInterrupted`). */
+  /**
+   * Puts a run on record as running without starting it (queued for the holder when another
+   * instance runs the plan's baseline): another instance or the next start runs it.
+   */
   #deferToNextStart(planId: string, request: RunRequest): void {
-    this.#log.info({ planId }, 'baseline job asked for during the shutdown; it runs at the next start');
+    this.#log.info({ planId }, 'baseline job asked for during the shutdown; it runs on another instance or at the next start');
     const status: BaselineStatus = { ...emptyStatus(), ...requestStatus(request), state: 'running', startedAt: this.#now().toISOString() };
     const job = this.#jobs.get(planId);
     if (job) job.status = status;
-    const recorded = this.#record(planId, status);
+    const recorded = (async () => {
+      const claim = await this.#runs.claimRun(planId, status, this.#now().toISOString(), this.#lease, JSON.stringify(request));
+      if (claim === 'claimed') await this.#runs.releaseLease(planId, this.#lease.owner);
+    })().catch((e: unknown) => this.#log.error({ err: e, planId }, 'storing the baseline status failed'));
     this.#deferred.add(recorded);
     void recorded.finally(() => this.#deferred.delete(recorded));
   }
@@ -376,26 +521,43 @@ export class BaselineService {
     }
   }
 
+  /** Whether a run of the plan's baseline is going, here or on another instance. */
+  async #runningAnywhere(planId: string): Promise<boolean> {
+    if (this.#jobs.get(planId)?.status.state === 'running') return true;
+    return (await this.#runs.findStatus(planId))?.state === 'running';
+  }
+
   /** Why a change cannot be restored now (null: it can be, by a role that may run the baseline). */
-  #restoreRefusal(planId: string, change: StoredChange, latest: boolean): string | null {
-    if (this.#jobs.get(planId)?.status.state === 'running') return 'A baseline run is going; restore when it has finished.';
+  #restoreRefusal(change: StoredChange, latest: boolean, running: boolean): string | null {
+    if (running) return 'A baseline run is going; restore when it has finished.';
     if (change.restored) return 'This change was restored already.';
     if (!latest) return 'Only the latest baseline change can be restored; a later one changed the baseline since.';
     if (change.changedCells === 0) return 'This change wrote no cells.';
     return null;
   }
 
-  #withRestoreRule(planId: string, change: StoredChange, latest: boolean, role: Role, locked: boolean): BaselineChangeRecord {
-    let refusal = this.#restoreRefusal(planId, change, latest);
+  #withRestoreRule(change: StoredChange, latest: boolean, role: Role, locked: boolean, running: boolean): BaselineChangeRecord {
+    let refusal = this.#restoreRefusal(change, latest, running);
     if (!refusal && locked) refusal = "The plan's consensus is locked; nothing is restored until the next cycle starts.";
     if (!refusal && !mayAct(role, 'runBaseline')) refusal = `Restoring the baseline is for ${actionRolesText('runBaseline')}.`;
     return { ...change, restorable: refusal === null, restoreRefusal: refusal };
   }
 
   async #run(planId: string, state: JobState): Promise<void> {
+    const renewal = setInterval(() => void this.#renew(planId, state), Math.max(50, this.#lease.ms / 3));
+    renewal.unref();
+    try {
+      await this.#fitAndWrite(planId, state);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  async #fitAndWrite(planId: string, state: JobState): Promise<void> {
     // Let the request that started the job (an import, say) send its answer first.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const stopping = this.#stopping.signal;
+    // A stop, or another instance taking the run over, ends it.
+    const stopping = AbortSignal.any([this.#stopping.signal, state.lost.signal]);
     stopping.throwIfAborted();
     const { trigger } = state.request;
     if (trigger.type !== 'restart' && trigger.userId !== null && trigger.userName === null)
@@ -432,7 +594,9 @@ export class BaselineService {
       horizon.forEach((bucket, h) => values.set(cellKey(input.productId, bucket), stored(result.forecast[h] ?? 0, input.integers)));
       fits.set(input.productId, toFit(input, result, horizon, fittedAt, { bucket: meta.bucket, horizonPosition }));
     });
-    // Write to the room as it is now (it may have been unloaded and reloaded meanwhile).
+    // Still this instance's run? (It may have stalled past its lease.) Then write to the room as it
+    // is now (it may have been unloaded and reloaded meanwhile).
+    await this.#renew(planId, state);
     stopping.throwIfAborted();
     const cells: BaselineCellChange[] = [];
     const names = new Map<string, string>();
@@ -483,24 +647,23 @@ export class BaselineService {
       changedCells: cells.length,
       changeId: change?.id ?? null,
     };
-    await state.recorded;
+    let ended: EndedRun | undefined;
     try {
-      await this.#runs.saveFinished(planId, state.status, [...fits.values()], finishedAt, change && { record: change, cells });
+      ended = await this.#runs.saveFinished(
+        planId,
+        state.status,
+        [...fits.values()],
+        finishedAt,
+        change && { record: change, cells },
+        this.#lease,
+      );
+      if (!ended.recorded) this.#log.warn({ planId }, 'another instance took the baseline lease over before this run was recorded');
     } catch (e: unknown) {
       // The forecasts are in the plan; the explanation of each fit and the change record are lost.
       this.#log.error({ err: e, planId }, 'storing the baseline fits and change record failed');
     }
     this.#log.info({ planId, products: inputs.length, changedCells: cells.length, methods, seasonLength }, 'baseline computed');
-    if (state.rerun) this.start(planId, state.rerun.trigger, state.rerun.seasonLength);
-  }
-
-  /** Stores a run's status; a failure is logged and the run goes on. */
-  async #record(planId: string, status: BaselineStatus): Promise<void> {
-    try {
-      await this.#runs.saveStatus(planId, status, this.#now().toISOString());
-    } catch (e: unknown) {
-      this.#log.error({ err: e, planId }, 'storing the baseline status failed');
-    }
+    this.#next(planId, state, ended);
   }
 
   /** Every non-retired product (of a non-retired family) with sales actuals over the history buckets. */
@@ -529,6 +692,18 @@ export class BaselineService {
     });
     return { inputs: inputs.sort((a, b) => (a.productId < b.productId ? -1 : 1)), historyStart };
   }
+}
+
+/** A run queued on the plan's row by another instance (JSON of a RunRequest), or undefined. */
+function parseQueued(queued: string | null): RunRequest | undefined {
+  if (queued === null) return undefined;
+  try {
+    const request = JSON.parse(queued) as Partial<RunRequest>;
+    if (request.trigger && (request.seasonLength === 'auto' || typeof request.seasonLength === 'number')) return request as RunRequest;
+  } catch {
+    // Unreadable: the run it stood for is dropped; the next import or request asks again.
+  }
+  return undefined;
 }
 
 /** The fields of a run's status that say what it was asked for. */
