@@ -393,7 +393,16 @@ async function measureSpreads(
       await page.locator('[data-testid=grid-scroller]').evaluate((element) => (element.scrollLeft = element.scrollWidth));
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     }
-    const familyCell = `td[data-root=sales][data-key="F0|${quarter}"]`;
+    // The first quarter wholly in view (the earliest ones may sit left of the viewport at the far right).
+    const inView = await editor.evaluate(() => {
+      const scroller = document.querySelector<HTMLElement>('[data-testid=grid-scroller]')!.getBoundingClientRect();
+      const th = [...document.querySelectorAll<HTMLElement>('th[data-column-kind=quarter]')].find((header) => {
+        const box = header.getBoundingClientRect();
+        return box.left >= scroller.left + 350 && box.right <= scroller.right;
+      });
+      return th?.dataset.column ?? null;
+    });
+    const familyCell = `td[data-root=sales][data-key="F0|${inView ?? quarter}"]`;
     await editor.locator(familyCell).click();
     const value = Number(await editor.locator(familyCell).getAttribute('data-value'));
     await Promise.all([watchCells(editor, familyCell), watchCells(viewer, familyCell)]);
