@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CloseCode,
+  type CellChangesResponse,
   type CreateInvitationResponse,
   type CreatePlanResponse,
   type CycleResponse,
@@ -83,6 +84,10 @@ describe('set-up in the app: plans, members and invitations', () => {
     await synced(sales);
     setCell(sales.doc, 'sales', 'SPA-003|2099-02', 11);
     setCell(sales.doc, 'sales', 'SPA-003|2099-03', 12);
+    // A cell changed twice counts once.
+    setCell(sales.doc, 'sales', 'SPA-003|2099-02', 13);
+    const history = `/plans/${planId}/history?root=sales&key=${encodeURIComponent('SPA-003|2099-02')}`;
+    await vi.waitFor(async () => expect((await api<CellChangesResponse>('operations', 'GET', history)).body.changes[0]?.newValue).toBe(13));
     await vi.waitFor(async () =>
       expect((await api<{ changes: number }>('operations', 'GET', `/plans/${planId}/visit`)).body.changes).toBe(2),
     );

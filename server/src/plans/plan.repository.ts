@@ -62,16 +62,21 @@ export class PlanRepository {
   }
 
   /**
-   * How many cells of a plan others changed after `since` (the cell history; changes with no user
-   * are the server's, e.g. a baseline run, and count too).
+   * How many cells of a plan others changed after `since`, each cell once (the cell history; changes
+   * with no user are the server's, e.g. a baseline run, and count too).
    */
   async countChangesSince(planId: string, userId: string, since: string): Promise<number> {
-    const row = await this.#db
+    const changed = this.#db
       .selectFrom('cell_history')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select(['root', 'cell_key'])
+      .distinct()
       .where('document_id', '=', planId)
       .where('created_at', '>', since)
       .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '!=', userId)]))
+      .as('changed');
+    const row = await this.#db
+      .selectFrom(changed)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }

@@ -47,3 +47,11 @@ describe('cells in planner words', () => {
     expect(cellLabel({ root: 'prices', key: 'SPA-001' }, names)).toBe('Alpine Sparkling 0.5 L · all months · Price');
   });
 });
+
+describe('change summaries', () => {
+  it('keep what a summary adds (a merge’s decision), not what repeats the cell (a typed entry)', () => {
+    const typed = change({ kind: 'typed', summary: 'Alpine Sparkling 0.5 L · Sales forecast · Jan 27: 6,000 → 9,000' });
+    const merged = change({ kind: 'merge', summary: 'Scenario “Summer” merged: 1 cell, decision “Push”', at: '2026-12-02T11:00:00.000Z' });
+    expect(groupChanges([typed, merged]).map((g) => g.summary)).toEqual([null, 'Scenario “Summer” merged: 1 cell, decision “Push”']);
+  });
+});

@@ -86,7 +86,9 @@ export function groupChanges(changes: readonly RecordedChange[]): ChangeGroup[] 
         who: whoWords(change),
         how: howWords(change),
         at: change.at,
-        summary: change.summary?.trim() ? change.summary : null,
+        // A typed entry's line repeats the cell and its values; every other way says more (the spread's
+        // total, the decision of a merge, the file of an import).
+        summary: change.summary?.trim() && change.kind !== 'typed' ? change.summary : null,
         changes: [change],
       });
   }
