@@ -435,7 +435,17 @@ export class PlanRoom {
    */
   async #accept(conn: Connection, update: Uint8Array, judged: GuardVerdict): Promise<boolean> {
     let verdict = judged;
+    let ownersRead = false;
     for (let attempt = 0; ; attempt++) {
+      if (verdict.type === 'forbidden' && !ownersRead && this.#fanout?.distributed) {
+        // The sender may have written under its client id on another instance first (it reconnected
+        // here): that instance recorded the id as the sender's in the store, which this room has not
+        // read. Read the owners again and judge once more; a forged id stays forbidden.
+        ownersRead = true;
+        for (const [client, user] of (await this.#store.load(this.documentId)).clients) this.#clientOwners.set(client, user);
+        verdict = this.#judge(conn, update);
+        continue;
+      }
       if (verdict.type === 'pending') {
         this.#close(conn, CloseCode.malformedMessage, verdict.reason);
         return false;
