@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { canWrite, CloseCode, ROLES, type Role } from '@accord/protocol';
+import { canWrite, CELL_BOUNDS, CloseCode, ROLES, type Role } from '@accord/protocol';
 import { createThread, readThreads, replyToThread, ROOTS, setThreadResolved, type RootName, editMessage } from '@accord/plan-model';
 import { startServer, type ServerProcess } from '../support/server-process.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
@@ -25,7 +25,14 @@ function writeTo(root: RootName, doc: Y.Doc, userId: string, marker: number): vo
     const entity = new Y.Map<unknown>();
     entity.set('title', `x${marker}`);
     doc.getMap(root).set(`e${marker}`, entity);
-  } else doc.getMap<number>(root).set(`SPA-001|2099-01`, marker);
+  } else if (CELL_BOUNDS[root as keyof typeof CELL_BOUNDS]?.unit === 'flag') {
+    // A hold is the flag 1 (CELL_BOUNDS): the marker goes into the held cell's key instead.
+    doc.getMap<number>(root).set(`SPA-001|${marker}`, 1);
+  } else {
+    // The marker goes into the key, so the value can be 1: within every layer's bounds, holds (0/1)
+    // included, and only the role decides.
+    doc.getMap<number>(root).set(`SPA-001|${marker}`, 1);
+  }
 }
 
 /** Polls until one of the conditions holds; resolves with its name, or 'timeout'. */
@@ -84,8 +91,7 @@ describe('authorization matrix (every role × every root, real server and y-webs
 
   it('accepts exactly the writes the permission matrix allows', { timeout: 120_000 }, async () => {
     const roots = Object.keys(ROOTS) as RootName[];
-    // Far above any demo figure, so finding the marker proves this write arrived, and within every
-    // layer's bounds (prices and hours stop at ten million), so only the role decides.
+    // A key no demo cell has, so finding the marker proves this write arrived.
     let marker = 9_876_000;
     const observed: string[] = [];
     const expected: string[] = [];
