@@ -146,8 +146,12 @@ export async function startServer(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // 'close', not 'exit': it comes after the last output was read, so output() holds every line.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${output}`)), 20_000);
+  const listening = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Killed, not left running: nobody could stop it (nor drop its database) later.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 20 s:\n${output}`));
+    }, 20_000);
     const onData = () => {
       for (const line of output.split('\n')) {
         if (!line.startsWith('{')) continue;
@@ -166,6 +170,14 @@ export async function startServer(
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+  let port: number;
+  try {
+    port = await listening;
+  } catch (e: unknown) {
+    await exited;
+    if (!options.dataDir) await dropDatabaseFor(dataDir);
+    throw e;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
