@@ -10,6 +10,7 @@ import * as scenarios from './migrations/0004-scenarios.ts';
 import * as baselineRuns from './migrations/0005-baseline-runs.ts';
 import * as baselineChanges from './migrations/0017-baseline-changes.ts';
 import * as sequencesAndChanges from './migrations/0020-sequences-and-changes.ts';
+import * as updateLogIndex from './migrations/0022-update-log-index.ts';
 import * as baselineLeases from './migrations/0021-baseline-leases.ts';
 import * as cycleAndInbox from './migrations/0012-cycle-and-inbox.ts';
 import * as invitations from './migrations/0013-invitations.ts';
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, AccordMigration> = {
   '0005-baseline-runs': baselineRuns,
   '0017-baseline-changes': baselineChanges,
   '0020-sequences-and-changes': sequencesAndChanges,
+  '0022-update-log-index': updateLogIndex,
   '0021-baseline-leases': baselineLeases,
   '0012-cycle-and-inbox': cycleAndInbox,
   '0013-invitations': invitations,

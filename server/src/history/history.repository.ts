@@ -1,4 +1,5 @@
 import type { CellChangeView, ChangeKind, ChangeView } from '@accord/protocol';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 
 /** Queries on the per-cell change log and the changes (one per accepted update) it belongs to. */
@@ -51,12 +52,28 @@ export class HistoryRepository {
     return rows.map(toCellChange);
   }
 
-  /** A document's changes, newest first: after `sinceIso` if given, before sequence `beforeSeq` if given (paging). */
+  /**
+   * A document's changes, newest first: after `sinceIso` if given, before sequence `beforeSeq` if
+   * given (paging). Changes with a record (server changes, edits a change note described) and plain
+   * edits, which have only their cells, alike.
+   */
   async changes(documentId: string, options: { sinceIso?: string; beforeSeq?: number; limit: number }): Promise<ChangeView[]> {
-    let query = this.#changes(documentId);
-    if (options.sinceIso !== undefined) query = query.where('document_changes.created_at', '>', options.sinceIso);
-    if (options.beforeSeq !== undefined) query = query.where('document_changes.seq', '<', options.beforeSeq);
-    const rows = await query.orderBy('document_changes.seq', 'desc').limit(options.limit).execute();
+    const since = options.sinceIso ?? '';
+    // Sequence numbers are 32-bit integers in the schema; PostgreSQL types the parameter alike.
+    const before = Math.min(options.beforeSeq ?? MAX_SEQ, MAX_SEQ);
+    const { rows } = await sql<ChangeRow>`
+      select c.seq as "seq", c.kind as "kind", c.summary as "summary", c.user_id as "userId", u.name as "userName",
+             c.created_at as "at", c.cells as "cells"
+        from document_changes c left join users u on u.id = c.user_id
+       where c.document_id = ${documentId} and c.created_at > ${since} and c.seq < ${before}
+      union all
+      select h.seq, 'edited', '', min(h.user_id), min(u.name), min(h.created_at), count(*)
+        from cell_history h left join users u on u.id = h.user_id
+       where h.document_id = ${documentId} and h.seq is not null and h.seq < ${before} and h.created_at > ${since}
+         and not exists (select 1 from document_changes c where c.document_id = h.document_id and c.seq = h.seq)
+       group by h.seq
+      order by 1 desc
+      limit ${options.limit}`.execute(this.#db);
     return rows.map(toChange);
   }
 
@@ -65,8 +82,8 @@ export class HistoryRepository {
     documentId: string,
     seq: number,
   ): Promise<{ change: ChangeView; cells: Omit<CellChangeView, 'userId' | 'userName' | 'at' | 'seq' | 'kind' | 'summary'>[] } | undefined> {
-    const row = await this.#changes(documentId).where('document_changes.seq', '=', seq).executeTakeFirst();
-    if (!row) return undefined;
+    const [change] = await this.changes(documentId, { beforeSeq: seq + 1, limit: 1 });
+    if (!change || change.seq !== seq) return undefined;
     const cells = await this.#db
       .selectFrom('cell_history')
       .select(['root', 'cell_key as key', 'old_value as oldValue', 'new_value as newValue'])
@@ -74,24 +91,20 @@ export class HistoryRepository {
       .where('seq', '=', seq)
       .orderBy('id')
       .execute();
-    return { change: toChange(row), cells };
+    return { change, cells };
   }
+}
 
-  #changes(documentId: string) {
-    return this.#db
-      .selectFrom('document_changes')
-      .leftJoin('users', 'users.id', 'document_changes.user_id')
-      .select([
-        'document_changes.seq as seq',
-        'document_changes.kind as kind',
-        'document_changes.summary as summary',
-        'document_changes.user_id as userId',
-        'users.name as userName',
-        'document_changes.created_at as at',
-        'document_changes.cells as cells',
-      ])
-      .where('document_changes.document_id', '=', documentId);
-  }
+const MAX_SEQ = 2_147_483_647;
+
+interface ChangeRow {
+  seq: number;
+  kind: string;
+  summary: string;
+  userId: string | null;
+  userName: string | null;
+  at: string;
+  cells: number;
 }
 
 function toCellChange(row: {
@@ -106,17 +119,16 @@ function toCellChange(row: {
   kind: string | null;
   summary: string | null;
 }): CellChangeView {
-  return { ...row, seq: row.seq === null ? null : Number(row.seq), kind: row.kind as ChangeKind | null };
+  // A cell of a plain edit belongs to a change with no record: it was edited, nothing more said.
+  const seq = row.seq === null ? null : Number(row.seq);
+  return {
+    ...row,
+    seq,
+    kind: (row.kind ?? (seq === null ? null : 'edited')) as ChangeKind | null,
+    summary: row.summary ?? (seq === null ? null : ''),
+  };
 }
 
-function toChange(row: {
-  seq: number;
-  kind: string;
-  summary: string;
-  userId: string | null;
-  userName: string | null;
-  at: string;
-  cells: number;
-}): ChangeView {
+function toChange(row: ChangeRow): ChangeView {
   return { ...row, seq: Number(row.seq), kind: row.kind as ChangeKind, cells: Number(row.cells) };
 }

@@ -73,6 +73,7 @@ export class DocumentRepository implements DocumentStore {
           .where('document_id', '=', documentId)
           .orderBy('seq')
           .execute();
+        // PostgreSQL keeps the head row; on SQLite (one writer) the log and the state say it.
         const head = await trx.selectFrom('document_heads').select('seq').where('document_id', '=', documentId).executeTakeFirst();
         const clients = await trx
           .selectFrom('document_clients')
@@ -84,19 +85,25 @@ export class DocumentRepository implements DocumentStore {
           state: state?.state,
           stateSeq,
           updates: updates.map((u) => ({ seq: Number(u.seq), data: u.data })),
-          seq: Math.max(Number(head?.seq ?? 0), stateSeq),
+          seq: Math.max(Number(head?.seq ?? 0), stateSeq, Number(updates.at(-1)?.seq ?? 0)),
           clients: new Map(clients.map((c) => [Number(c.client_id), c.user_id])),
         };
       });
   }
 
   /**
-   * Appends one accepted change (update, change record, cell history, claimed client ids) in one
-   * transaction; resolves with its sequence number once committed, or rejects with
-   * SequenceConflictError when the document is no longer at `afterSeq`. On SQLite it commits
-   * synchronously, unless a Kysely transaction is open on the connection (one awaiting something
-   * other than the database): the append would silently join it and be rolled back with it, so it
-   * waits its turn instead.
+   * Appends one accepted change (update, cell history, claimed client ids, and the change record
+   * when there is something to say about it) in one transaction; resolves with its sequence number
+   * once committed, or rejects with SequenceConflictError when the document is no longer at
+   * `afterSeq`. A plain edit (kind `edited`, no summary) writes no change record: the activity list
+   * derives it from its cells, and a change note that follows creates it. Every accepted edit
+   * passes here before anyone sees it, so it writes as few pages as it can.
+   *
+   * On SQLite (one writer: the data directory is locked) the next number is checked by the log's
+   * unique index, and the append commits synchronously, unless a Kysely transaction is open on the
+   * connection (one awaiting something other than the database): the append would silently join it
+   * and be rolled back with it, so it waits its turn instead. On PostgreSQL, where instances append
+   * concurrently, the document's head row serialises them.
    */
   async append(request: AppendRequest): Promise<number> {
     if (this.#appendOnSqlite && !this.#sqlite!.inTransaction) return this.#appendOnSqlite(request);
@@ -106,37 +113,46 @@ export class DocumentRepository implements DocumentStore {
   async #appendIn(trx: Transaction<Database>, request: AppendRequest): Promise<number> {
     const { documentId, afterSeq, userId, at } = request;
     const seq = afterSeq + 1;
-    const advanced =
-      afterSeq === 0
-        ? await trx
-            .insertInto('document_heads')
-            .values({ document_id: documentId, seq })
-            .onConflict((oc) => oc.column('document_id').doNothing())
-            .executeTakeFirst()
-        : await trx
-            .updateTable('document_heads')
-            .set({ seq })
-            .where('document_id', '=', documentId)
-            .where('seq', '=', afterSeq)
-            .executeTakeFirst();
-    const rows = 'numInsertedOrUpdatedRows' in advanced ? advanced.numInsertedOrUpdatedRows : advanced.numUpdatedRows;
-    if (Number(rows ?? 0) !== 1) throw new SequenceConflictError(documentId, afterSeq);
-    await trx
-      .insertInto('document_updates')
-      .values({ document_id: documentId, seq, data: request.update, user_id: userId, created_at: at })
-      .execute();
-    await trx
-      .insertInto('document_changes')
-      .values({
-        document_id: documentId,
-        seq,
-        user_id: userId,
-        created_at: at,
-        kind: request.kind,
-        summary: request.summary,
-        cells: request.cells.length,
-      })
-      .execute();
+    if (dialectOf(this.#db) === 'postgres') {
+      const advanced =
+        afterSeq === 0
+          ? await trx
+              .insertInto('document_heads')
+              .values({ document_id: documentId, seq })
+              .onConflict((oc) => oc.column('document_id').doNothing())
+              .executeTakeFirst()
+          : await trx
+              .updateTable('document_heads')
+              .set({ seq })
+              .where('document_id', '=', documentId)
+              .where('seq', '=', afterSeq)
+              .executeTakeFirst();
+      const rows = 'numInsertedOrUpdatedRows' in advanced ? advanced.numInsertedOrUpdatedRows : advanced.numUpdatedRows;
+      if (Number(rows ?? 0) !== 1) throw new SequenceConflictError(documentId, afterSeq);
+    }
+    try {
+      await trx
+        .insertInto('document_updates')
+        .values({ document_id: documentId, seq, data: request.update, user_id: userId, created_at: at })
+        .execute();
+    } catch (e: unknown) {
+      if (isUniqueViolation(e)) throw new SequenceConflictError(documentId, afterSeq);
+      throw e;
+    }
+    if (hasChangeRecord(request)) {
+      await trx
+        .insertInto('document_changes')
+        .values({
+          document_id: documentId,
+          seq,
+          user_id: userId,
+          created_at: at,
+          kind: request.kind,
+          summary: request.summary,
+          cells: request.cells.length,
+        })
+        .execute();
+    }
     // SQLite allows 32,766 bound parameters per statement: 8 columns × 1,000 rows stays far below.
     for (let i = 0; i < request.cells.length; i += 1000) {
       await trx
@@ -187,14 +203,34 @@ export class DocumentRepository implements DocumentStore {
   }
 
   async annotate(documentId: string, seq: number, note: { kind: ChangeKind; summary: string }): Promise<boolean> {
+    // A plain edit has no change record yet: the note makes it, from the stored update (a note
+    // follows its update within moments, long before the log is folded) and the cells it changed.
     const result = await this.#db
-      .updateTable('document_changes')
-      .set({ kind: note.kind, summary: note.summary })
-      .where('document_id', '=', documentId)
-      .where('seq', '=', seq)
-      .where('kind', '=', 'edited')
+      .insertInto('document_changes')
+      .columns(['document_id', 'seq', 'user_id', 'created_at', 'kind', 'summary', 'cells'])
+      .expression((eb) =>
+        eb
+          .selectFrom('document_updates')
+          .select((s) => [
+            'document_updates.document_id',
+            'document_updates.seq',
+            'document_updates.user_id',
+            'document_updates.created_at',
+            s.val(note.kind).as('kind'),
+            s.val(note.summary).as('summary'),
+            s
+              .selectFrom('cell_history')
+              .select((c) => c.fn.countAll<number>().as('n'))
+              .where('cell_history.document_id', '=', documentId)
+              .where('cell_history.seq', '=', seq)
+              .as('cells'),
+          ])
+          .where('document_updates.document_id', '=', documentId)
+          .where('document_updates.seq', '=', seq),
+      )
+      .onConflict((oc) => oc.columns(['document_id', 'seq']).doNothing())
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async updatesAfter(documentId: string, seq: number): Promise<StoredUpdate[] | undefined> {
@@ -274,10 +310,19 @@ function historyRow(documentId: string, seq: number, userId: string | null, at: 
   };
 }
 
+/** Whether a change says more than its cells: a plain edit (kind `edited`, no summary) does not. */
+function hasChangeRecord(request: AppendRequest): boolean {
+  return request.kind !== 'edited' || request.summary !== '';
+}
+
+/** A unique constraint refused the row (SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505). */
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
 /** The append on SQLite: prepared statements in one synchronous transaction. */
 function prepareAppend(sqlite: SQLite.Database) {
-  const startHead = sqlite.prepare('insert into document_heads (document_id, seq) values (?, 1) on conflict (document_id) do nothing');
-  const advanceHead = sqlite.prepare('update document_heads set seq = seq + 1 where document_id = ? and seq = ?');
   const insertUpdate = sqlite.prepare('insert into document_updates (document_id, seq, data, user_id, created_at) values (?, ?, ?, ?, ?)');
   const insertChange = sqlite.prepare(
     'insert into document_changes (document_id, seq, user_id, created_at, kind, summary, cells) values (?, ?, ?, ?, ?, ?, ?)',
@@ -287,11 +332,14 @@ function prepareAppend(sqlite: SQLite.Database) {
   );
   const insertClient = sqlite.prepare('insert into document_clients (document_id, client_id, user_id) values (?, ?, ?)');
   return sqlite.transaction((r: AppendRequest): number => {
-    const advanced = r.afterSeq === 0 ? startHead.run(r.documentId) : advanceHead.run(r.documentId, r.afterSeq);
-    if (advanced.changes !== 1) throw new SequenceConflictError(r.documentId, r.afterSeq);
     const seq = r.afterSeq + 1;
-    insertUpdate.run(r.documentId, seq, r.update, r.userId, r.at);
-    insertChange.run(r.documentId, seq, r.userId, r.at, r.kind, r.summary, r.cells.length);
+    try {
+      insertUpdate.run(r.documentId, seq, r.update, r.userId, r.at);
+    } catch (e: unknown) {
+      if (isUniqueViolation(e)) throw new SequenceConflictError(r.documentId, r.afterSeq);
+      throw e;
+    }
+    if (hasChangeRecord(r)) insertChange.run(r.documentId, seq, r.userId, r.at, r.kind, r.summary, r.cells.length);
     for (const c of r.cells) insertCell.run(r.documentId, c.root, c.key, c.oldValue, c.newValue, r.userId, r.at, seq);
     if (r.userId !== null) for (const client of r.newClients) insertClient.run(r.documentId, client, r.userId);
     return seq;

@@ -10,6 +10,7 @@ import { testDatabase } from '../db/test-database.ts';
 import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
+import { HistoryRepository } from '../history/history.repository.ts';
 import { HOLD, MAX_BUFFERED_BYTES, PlanRoom, TokenBucket, type Connection, type Peer } from './plan-room.ts';
 import { HEARTBEAT, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeUpdate } from './protocol.ts';
 import { CHANGE_NOTE_MESSAGE, CloseCode, type ChangeNote } from '@accord/protocol';
@@ -118,12 +119,14 @@ describe('PlanRoom', () => {
     expect(Y.encodeStateVector(reloaded.doc)).toEqual(Y.encodeStateVector(room.doc));
     expect(reloaded.seq).toBe(3);
     // Each change is one record with its cells, in order.
-    const changes = await db.selectFrom('document_changes').selectAll().where('document_id', '=', 'doc-1').orderBy('seq').execute();
-    expect(changes.map((c) => [c.seq, c.kind, c.summary, c.cells, c.user_id])).toEqual([
-      [1, 'import', 'Actuals import: 50 cells', 50, null],
-      [2, 'edited', '', 1, 'u1'],
+    const changes = await new HistoryRepository(db).changes('doc-1', { limit: 10 });
+    expect(changes.map((c) => [c.seq, c.kind, c.summary, c.cells, c.userId])).toEqual([
       [3, 'edited', '', 1, null],
+      [2, 'edited', '', 1, 'u1'],
+      [1, 'import', 'Actuals import: 50 cells', 50, null],
     ]);
+    // Only the change that says more than its cells has a record of its own.
+    expect(await db.selectFrom('document_changes').select('seq').where('document_id', '=', 'doc-1').execute()).toEqual([{ seq: 1 }]);
     const history = await db.selectFrom('cell_history').selectAll().where('document_id', '=', 'doc-1').where('seq', '=', 2).execute();
     expect(history.map((h) => [h.cell_key, h.old_value, h.new_value])).toEqual([['p7|2031-01', 7, 700]]);
     room.destroy();
