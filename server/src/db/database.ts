@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
-import pg from 'pg';
+import type pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as historyAndTokens from './migrations/0002-history-and-tokens.ts';
 import * as governance from './migrations/0003-governance.ts';
@@ -114,18 +114,20 @@ const NUMERIC_OID = 1700;
  * repositories compare and add them as numbers. An int8 beyond 2^53 cannot be one; it throws
  * rather than round (no id or count of Accord's gets near it).
  */
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === INT8_OID)
-      return (text: string) => {
-        const n = Number(text);
-        if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} is beyond JavaScript's safe integers`);
-        return n;
-      };
-    if (oid === NUMERIC_OID) return (text: string) => Number(text);
-    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
-  }) as typeof pg.types.getTypeParser,
-};
+function pgTypes(driver: typeof pg) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === INT8_OID)
+        return (text: string) => {
+          const n = Number(text);
+          if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} is beyond JavaScript's safe integers`);
+          return n;
+        };
+      if (oid === NUMERIC_OID) return (text: string) => Number(text);
+      return format === 'binary' ? driver.types.getTypeParser(oid, 'binary') : driver.types.getTypeParser(oid, 'text');
+    }) as typeof pg.types.getTypeParser,
+  };
+}
 
 /** How long a statement waits for a row or table lock before failing (like SQLite's busy timeout). */
 const PG_LOCK_TIMEOUT_MS = 5000;
@@ -138,9 +140,11 @@ const PG_LOCK_TIMEOUT_MS = 5000;
  * only reported.
  */
 export async function openPostgres(url: string, options: { onPoolError?: (e: Error) => void; max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({
+  // Loaded here, not at start-up: a server on SQLite does not pay for the driver's ~30 modules.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: url,
-    types: pgTypes,
+    types: pgTypes(driver),
     max: options.max ?? 10,
     connectionTimeoutMillis: 10_000,
     // A write that waits longer for a lock fails, so the update is refused (4503, resent by the
