@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Five projects: fast unit tests beside the code, integration tests against a real server
-// process (twice: on SQLite and on PostgreSQL), fault tests (crashes, malformed input) and
-// browser tests in Chromium. Sized for a 2-core machine: integration files run two
+// Six projects: fast unit tests beside the code, integration tests against a real server
+// process (twice: on SQLite and on PostgreSQL), fault tests (crashes, malformed input), cluster
+// tests (three instances behind nginx) and browser tests in Chromium. Sized for a 2-core machine: integration files run two
 // at a time, browser files one at a time.
 export default defineConfig({
   test: {
@@ -44,6 +44,22 @@ export default defineConfig({
         test: {
           name: 'fault',
           include: ['test/fault/**/*.test.ts'],
+          exclude: ['test/fault/cluster-*.test.ts'],
+          setupFiles: ['test/support/postgres-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Several instances (#19): the cluster tests, and the authorization matrix and the frame
+        // fuzz run again, unchanged, against three instances on one PostgreSQL database behind
+        // nginx (a plain startServer() starts that cluster: test/support/cluster.ts). Needs
+        // PostgreSQL, Redis and nginx (./run test makes sure of them).
+        test: {
+          name: 'cluster',
+          include: ['test/fault/cluster-*.test.ts', 'test/integration/permissions.test.ts', 'test/fault/frame-fuzz.test.ts'],
+          env: { ACCORD_TEST_STORE: 'postgres', ACCORD_TEST_CLUSTER: '3' },
           setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,

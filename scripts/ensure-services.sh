@@ -3,7 +3,9 @@
 # tests run a second time on it, and unit tests of the PostgreSQL store) and Redis on
 # 127.0.0.1:6379. This project's machines start both before a session and before CI. On another
 # machine this installs Debian's postgresql and redis-server when they are missing (as root with
-# apt-get) and starts private instances for the run, with their data in a temporary directory:
+# apt-get) and starts private instances for the run, with their data in a temporary directory.
+# The cluster tests and `./run cluster` also need nginx's binary (they start their own nginx on a
+# port of their own); Debian's nginx is installed when it is missing, never started as a service:
 #   scripts/ensure-services.sh        make sure both answer, starting private instances if not
 #   scripts/ensure-services.sh stop   stop the private instances this script started (./run does)
 # ACCORD_PG_PORT and ACCORD_REDIS_PORT change the ports, to try the script beside running services.
@@ -103,4 +105,17 @@ if ! redis_answers; then
   echo "redis $dir $redis_port" >> "$state/started"
   for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
   redis_answers || die "the private Redis does not answer on 127.0.0.1:$redis_port; see $dir/redis.log"
+fi
+
+# nginx: only the binary. Debian's package would start a system nginx on port 80 after installing
+# unless policy-rc.d says no (as it does in containers): say no for the install if nothing does.
+nginx_found() { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
+if ! nginx_found; then
+  if [ "$(id -u)" -eq 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\n# accord: no service starts while scripts/ensure-services.sh installs nginx\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+  fi
+  install_packages nginx
+  nginx_found || die "nginx is still missing after installing Debian's nginx"
 fi

@@ -16,6 +16,13 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
  */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.ACCORD_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
+/**
+ * Set by the `cluster` vitest project: a test file written for one server gets, from a plain
+ * `startServer()`, this many instances on one PostgreSQL database behind nginx
+ * (test/support/cluster.ts), reached through nginx's address.
+ */
+export const TEST_CLUSTER_SIZE = Number(process.env.ACCORD_TEST_CLUSTER || 0);
+
 /** The PostgreSQL server (its maintenance database) on which test databases are created and dropped. */
 export const TEST_POSTGRES_URL = process.env.ACCORD_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -110,7 +117,8 @@ export interface ServerProcess {
  * for its "listening" log line. PORT defaults to 0 (any free port). The store is TEST_STORE
  * unless `store` says otherwise; on PostgreSQL the data directory's database is created on first
  * use. A server given no data directory has its database dropped when it is stopped; one given a
- * data directory (to be started again on it) keeps it until the test file ends.
+ * data directory (to be started again on it) keeps it until the test file ends. In the `cluster`
+ * project (TEST_CLUSTER_SIZE) a call with no more than `args` and `env` starts a cluster instead.
  */
 export async function startServer(
   options: {
@@ -123,8 +131,16 @@ export async function startServer(
     databaseUrl?: string;
     /** The checkout to run (another commit's, in benchmarks that compare); this one by default. */
     root?: string;
+    /** How long to wait for the "listening" line (default 20 s; instances starting together take longer). */
+    startTimeoutMs?: number;
   } = {},
 ): Promise<ServerProcess> {
+  const plain = Object.keys(options).every((key) => key === 'args' || key === 'env');
+  if (TEST_CLUSTER_SIZE > 1 && plain) {
+    // Loaded only here: cluster.ts builds on this module.
+    const { clusterAsServer, startCluster } = await import('./cluster.ts');
+    return clusterAsServer(await startCluster({ instances: TEST_CLUSTER_SIZE, args: options.args, env: options.env }));
+  }
   const dataDir = options.dataDir ?? makeDataDir();
   const store = options.databaseUrl ? 'postgres' : (options.store ?? TEST_STORE);
   const env = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : await storeEnv(dataDir, store);
@@ -147,11 +163,12 @@ export async function startServer(
   // 'close', not 'exit': it comes after the last output was read, so output() holds every line.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const listening = new Promise<number>((resolve, reject) => {
+    const startTimeoutMs = options.startTimeoutMs ?? 20_000;
     const timer = setTimeout(() => {
       // Killed, not left running: nobody could stop it (nor drop its database) later.
       child.kill('SIGKILL');
-      reject(new Error(`server did not start within 20 s:\n${output}`));
-    }, 20_000);
+      reject(new Error(`server did not start within ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const onData = () => {
       for (const line of output.split('\n')) {
         if (!line.startsWith('{')) continue;
