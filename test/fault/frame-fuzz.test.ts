@@ -135,6 +135,13 @@ describe('fault: malformed frames', () => {
       const owner = connectPlan(server.url, planA, cookie);
       await synced(owner);
       setCell(owner.doc, 'sales', cellKey('SPA-002', '2099-03'), 7);
+      // Stored before the forgers borrow its clocks: with several instances, the one a forger
+      // reaches must find the owner's edit (in the store at least), or the forged clocks would
+      // follow a gap and wait for it (4400) instead of being someone else's (4403).
+      const stored = connectPlan(server.url, planA, cookie);
+      await synced(stored);
+      await vi.waitFor(() => expect(findCell(stored.doc, 'sales', cellKey('SPA-002', '2099-03'))).toBe(7));
+      stored.destroy();
       const sync = (type: number, payload: Uint8Array) => {
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, 0);
