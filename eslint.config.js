@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // One lint config for the whole workspace. TypeScript files are linted with type information so
 // that floating promises and unsafe `any` flows are caught; Svelte files with the Svelte rules.
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.tools/**', '.tsbuild/**', 'web/build/**', 'web/.svelte-kit/**', 'data/**'] },
+  { ignores: ['**/node_modules/**', '.tools/**', '.tsbuild/**', 'web/build/**', 'server/dist/**', 'web/.svelte-kit/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,

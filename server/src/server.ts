@@ -49,7 +49,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   // The WAL checkpointer and the compaction worker read the SQLite file: SQLite only.
   const sqlite = findSqliteHandle(db);
-  const checkpointer = sqlite ? new WalCheckpointer(config.databaseFile, sqlite, log) : undefined;
+  // Started once the server listens: its thread loading SQLite would take a core from the start.
+  let checkpointer: WalCheckpointer | undefined;
   const compactor = sqlite ? new LogCompactor(config.databaseFile, log) : undefined;
   // Several instances (PostgreSQL and REDIS_URL): accepted updates, presence and access changes
   // travel between them over Redis.
@@ -115,6 +116,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `http://${shownHost}:${port}`;
   const store = config.databaseUrl ? `postgres ${redactUrl(config.databaseUrl)}` : `sqlite ${config.databaseFile}`;
   log.info({ port, host: config.host, url, dataDir: config.dataDir, store }, 'listening');
+  if (sqlite) checkpointer = new WalCheckpointer(config.databaseFile, sqlite, log);
   // Baseline runs that the last stop (or a crash) cut short start again from the stored plan; with
   // several instances, so do runs of an instance that died, once its lease lapses.
   services.baseline.watch();

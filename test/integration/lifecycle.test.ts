@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { cellKey } from '@accord/plan-calc';
 import { findCell, readPlanData, setCell } from '@accord/plan-model';
 import { makeDataDir, startServer } from '../support/server-process.ts';
+import { connectStore } from '../support/store.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced } from '../support/clients.ts';
 
 async function openPlan(url: string, role: string) {
@@ -16,6 +17,40 @@ async function openPlan(url: string, role: string) {
 }
 
 describe('server lifecycle and durability', () => {
+  it('runs from the bundle pnpm serve starts (pnpm build): syncs, folds the update log (in a worker on SQLite) and stops cleanly', async () => {
+    const server = await startServer({ entry: 'bundle' });
+    try {
+      const session = await signIn(server.url, demoEmail('sales'));
+      const planId = await firstPlanId(server.url, session);
+      const writer = connectPlan(server.url, planId, session.cookie);
+      const reader = connectPlan(server.url, planId, (await signIn(server.url, demoEmail('viewer'))).cookie);
+      await Promise.all([synced(writer), synced(reader)]);
+      // Enough edits for the update log to be folded by the compaction worker (a file of its own in
+      // the bundle), sent in rounds that stay under the 100 messages a second a socket may send.
+      const key = cellKey('SPA-001', '2099-01');
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 90; i++) setCell(writer.doc, 'sales', key, round * 90 + i);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      await vi.waitFor(() => expect(findCell(reader.doc, 'sales', key)).toBe(539), { timeout: 20_000 });
+      expect(writer.closes).toEqual([]);
+      const store = await connectStore(server);
+      try {
+        await vi.waitFor(
+          async () => expect((await store.query<{ n: number }>('select count(*) as n from document_updates'))[0]!.n).toBeLessThan(100),
+          { timeout: 20_000 },
+        );
+      } finally {
+        await store.close();
+      }
+      writer.destroy();
+      reader.destroy();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.output()).not.toMatch(/compaction failed|worker failed|"level":50/);
+  });
+
   it('keeps an edit across a clean stop (SIGTERM) and a restart', async () => {
     const dataDir = makeDataDir();
     const first = await startServer({ dataDir });

@@ -97,6 +97,9 @@ async function storeEnv(dataDir: string, store: 'sqlite' | 'postgres'): Promise<
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
+/** The bundle `pnpm build` writes and `pnpm serve` runs. */
+export const SERVER_BUNDLE = 'server/dist/accord.mjs';
+
 /** A fresh data directory under the system temp dir. */
 export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'accord-test-'));
@@ -140,6 +143,11 @@ export async function startServer(
     root?: string;
     /** Node's options for the server process; those of `pnpm serve` by default. */
     nodeFlags?: string[];
+    /**
+     * What to run: the source (`server/src/main.ts`, the default: what is edited is what is
+     * tested) or the bundle `pnpm build` writes for `pnpm serve` (`server/dist/accord.mjs`).
+     */
+    entry?: 'source' | 'bundle';
     /** How long to wait for the "listening" line (default 20 s; instances starting together take longer). */
     startTimeoutMs?: number;
   } = {},
@@ -155,7 +163,8 @@ export async function startServer(
   const env = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : await storeEnv(dataDir, store);
   // An earlier checkout (benchmarks that compare) runs as its own `pnpm serve` did: no options.
   const nodeFlags = options.nodeFlags ?? (options.root && options.root !== REPO_ROOT ? [] : SERVER_NODE_FLAGS);
-  const child = spawn(process.execPath, [...nodeFlags, 'server/src/main.ts', ...(options.args ?? ['--demo'])], {
+  const entry = options.entry === 'bundle' ? SERVER_BUNDLE : 'server/src/main.ts';
+  const child = spawn(process.execPath, [...nodeFlags, entry, ...(options.args ?? ['--demo'])], {
     cwd: options.root ?? REPO_ROOT,
     env: {
       ...inheritedEnv,

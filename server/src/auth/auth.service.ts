@@ -16,8 +16,9 @@ export class AuthService {
   // crawl while a person who mistypes a few times is never locked out for long.
   readonly #perAccount = new FailureRateLimiter(10, WINDOW_MS);
   readonly #perAddress = new FailureRateLimiter(50, WINDOW_MS);
-  // Verified against when the e-mail is unknown, so both answers take the same time.
-  readonly #dummyHash: Promise<string> = hashPassword('not a real password');
+  // Verified against when the e-mail is unknown, so both answers take the same time. Made on the
+  // first sign-in, not at start-up, where an argon2 hash would take a core from a restart.
+  #dummyHash: Promise<string> | undefined;
 
   constructor(users: UserRepository, sessions: SessionService) {
     this.#users = users;
@@ -34,7 +35,7 @@ export class AuthService {
       });
     }
     const user = await this.#users.findUserByEmail(email);
-    const ok = await verifyPassword(user?.password_hash ?? (await this.#dummyHash), password);
+    const ok = await verifyPassword(user?.password_hash ?? (await (this.#dummyHash ??= hashPassword('not a real password'))), password);
     if (!user || !ok) {
       this.#perAccount.recordFailure(email);
       this.#perAddress.recordFailure(clientAddress);

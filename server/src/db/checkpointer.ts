@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
+import { workerUrl } from '../worker-url.ts';
 
 // SQLite's own default: a checkpoint once the log holds this many pages.
 const AUTO_CHECKPOINT_PAGES = 1000;
@@ -22,7 +23,7 @@ export class WalCheckpointer {
     this.#sqlite = sqlite;
     this.#log = log;
     sqlite.pragma('wal_autocheckpoint = 0');
-    this.#worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: { file, intervalMs } });
+    this.#worker = new Worker(workerUrl('checkpoint-worker', import.meta.url), { workerData: { file, intervalMs } });
     this.#worker.unref();
     this.#worker.on('message', (message: { type: string; message: string }) => {
       if (message.type === 'error') log.warn({ reason: message.message }, 'WAL checkpoint failed; retrying on the next round');

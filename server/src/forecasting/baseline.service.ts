@@ -29,6 +29,7 @@ import type { DocumentRegistry } from '../sync/document-registry.ts';
 import { fitNote, forecastShape, trendOf } from './baseline-notes.ts';
 import type { ForecastJob, ForecastWorkerMessage } from './forecast-worker.ts';
 import type { BaselineRepository, EndedRun, Lease, StoredChange } from './baseline.repository.ts';
+import { workerUrl } from '../worker-url.ts';
 
 /** Roles that may start the baseline job by hand or restore the values before a change (it also starts after an actuals import). */
 export const BASELINE_ROLES: readonly Role[] = ACTION_ROLES.runBaseline;
@@ -783,7 +784,7 @@ function shapeChanges(
 function fitInWorker(job: ForecastJob, onProgress: (done: number) => void, signal: AbortSignal): Promise<GroupForecast[]> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const worker = new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: job });
+    const worker = new Worker(workerUrl('forecast-worker', import.meta.url), { workerData: job });
     let settled = false;
     const onAbort = () => {
       settled = true;

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.ts';
 import type { CompactionReply, CompactionRequest } from './compaction-worker.ts';
+import { workerUrl } from '../worker-url.ts';
 
 /** A document's state encoded from what is stored, and how many logged updates it includes. */
 export interface Encoded {
@@ -19,7 +20,8 @@ export interface Encoded {
  * and `available` turns false: rooms then compact on the event loop as before.
  */
 export class LogCompactor {
-  readonly #worker: Worker;
+  #worker: Worker | undefined;
+  readonly #file: string;
   readonly #log: Logger;
   readonly #pending = new Map<number, { resolve: (encoded: Encoded | null) => void; reject: (e: Error) => void }>();
   readonly #inFlight = new Set<Promise<Encoded | null>>();
@@ -28,21 +30,33 @@ export class LogCompactor {
   #stopped = false;
 
   constructor(file: string, log: Logger) {
+    this.#file = file;
     this.#log = log;
-    this.#worker = new Worker(new URL('./compaction-worker.ts', import.meta.url), { workerData: { file } });
-    this.#worker.unref();
-    this.#worker.on('message', (reply: CompactionReply) => {
+  }
+
+  /**
+   * The worker, started on the first compaction: a plan needs 500 edits before its first, and a
+   * thread loading SQLite at start-up would take a core from the start itself (a restart's sockets
+   * wait for it).
+   */
+  #started(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(workerUrl('compaction-worker', import.meta.url), { workerData: { file: this.#file } });
+    this.#worker = worker;
+    worker.unref();
+    worker.on('message', (reply: CompactionReply) => {
       const waiting = this.#pending.get(reply.requestId);
       this.#pending.delete(reply.requestId);
-      if (this.#pending.size === 0) this.#worker.unref();
+      if (this.#pending.size === 0) worker.unref();
       if (!waiting) return;
       if (reply.type === 'error') waiting.reject(new Error(reply.message));
       else waiting.resolve(reply.type === 'encoded' ? { state: reply.state, updates: reply.updates } : null);
     });
-    this.#worker.on('error', (e: Error) => this.#fail(e));
-    this.#worker.on('exit', (code) => {
+    worker.on('error', (e: Error) => this.#fail(e));
+    worker.on('exit', (code) => {
       if (!this.#stopped) this.#fail(new Error(`compaction worker exited with code ${code}`));
     });
+    return worker;
   }
 
   /** False once the worker failed (or was stopped): compact on the event loop instead. */
@@ -59,11 +73,12 @@ export class LogCompactor {
     if (this.#stopped) return Promise.reject(new Error('compaction worker stopped'));
     const requestId = this.#nextId++;
     const request: CompactionRequest = { requestId, documentId, throughSeq };
+    const worker = this.#started();
     const done = new Promise<Encoded | null>((resolve, reject) => {
       this.#pending.set(requestId, { resolve, reject });
       // Kept alive while it has work, so a shutdown waiting for it is not cut short.
-      this.#worker.ref();
-      this.#worker.postMessage(request);
+      worker.ref();
+      worker.postMessage(request);
     });
     this.#inFlight.add(done);
     const forget = () => void this.#inFlight.delete(done);
@@ -76,10 +91,11 @@ export class LogCompactor {
     if (this.#stopped) return;
     this.#stopped = true;
     await Promise.allSettled(this.#inFlight);
-    if (this.#failed) return;
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#worker.ref();
-    this.#worker.postMessage('stop');
+    const worker = this.#worker;
+    if (this.#failed || !worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage('stop');
     await exited;
   }
 
