@@ -7,16 +7,33 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type * as Y from 'yjs';
 import { Doc as YDoc, encodeStateAsUpdate } from 'yjs';
 import { writePlanData } from '@accord/plan-model';
 import { REPO_ROOT } from '../support/server-process.ts';
 import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from './big-plan.ts';
-import { AccordTarget, HocuspocusTarget, inBatches, rssMiB, YwssTarget, type BenchClient, type Target } from './sync/targets.ts';
-import { addBuckets } from '@accord/plan-calc';
+import { AccordTarget, HocuspocusTarget, rssMiB, YwssTarget, type BenchClient, type Target } from './sync/targets.ts';
+import {
+  BIG_SKUS,
+  SMALL_SKUS,
+  connectComplete,
+  connectMany,
+  DRAIN_MS,
+  fanOutWindows,
+  logger,
+  median,
+  P99_LIMIT_MS,
+  rateSteps,
+  round,
+  SALES_KEYS,
+  salesSize,
+  sleep,
+  smallPlan,
+  startAndSeed,
+  takeBase,
+  waitFor,
+  type LatencyResult,
+} from './sync/measure.ts';
 
-const SMALL_SKUS = 5; // latency and reconnect plans: 5 SKUs × 36 buckets
-const BIG_SKUS = 1_000; // cold load: 1,000 SKUs × 36 buckets
 const LATENCY_CLIENTS = [2, 10, 50];
 const LATENCY_RATE = 40; // updates/s from one sender socket
 const LATENCY_SECONDS = 5;
@@ -24,9 +41,6 @@ const LATENCY_ROUNDS = 5; // windows per server and client count, interleaved ac
 const RATE_STEPS = [20, 50, 100, 200, 400, 800, 1600];
 const RATE_SECONDS = 3;
 const RATE_READERS = 10;
-const PER_SENDER_RATE = 50; // stays under Accord's 100 messages/s per socket
-const P99_LIMIT_MS = 100;
-const DRAIN_MS = 5_000;
 const HEAP_PLANS = 10;
 const COLD_RUNS = 3;
 const RECONNECT_PLANS = 10;
@@ -39,118 +53,7 @@ const TOTAL_TIMEOUT_MS = 15 * 60_000;
 // y-websocket adds a process 'exit' listener per provider (removed on destroy); 500 at once is the point here.
 process.setMaxListeners(RECONNECT_PLANS * RECONNECT_PER_PLAN + 100);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (value: number, digits = 1) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
-}
-const median = (values: number[]) => percentile(values, 0.5);
-const round1 = (value: number) => round(value, 1);
-const log = (message: string) => console.error(`[sync-bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/** The `sales` keys of the small plan, in a fixed order: the cells the senders write. */
-const SALES_KEYS = Array.from(
-  { length: SMALL_SKUS * HORIZON_BUCKETS },
-  (_, i) => `${skuId(i % SMALL_SKUS)}|${addBuckets(HORIZON_START, Math.floor(i / SMALL_SKUS))}`,
-);
-const salesSize = (doc: Y.Doc) => doc.getMap('sales').size;
-/**
- * Each run writes values base + index, so receivers map a value back to its index. A million apart
- * per run, starting at a million: all within a sales cell's bounds (at most 10⁹, CELL_BOUNDS).
- */
-let nextBase = 1_000_000;
-
-/** Connects and waits until the client holds the whole plan (`expectedSales` cells in `sales`). */
-async function connectComplete(target: Target, plan: string, role: 'writer' | 'reader', expectedSales: number, timeoutMs = 60_000) {
-  const client = target.connect(plan, role);
-  await client.syncedAfter(-1, timeoutMs);
-  await waitFor(() => salesSize(client.doc) >= expectedSales, timeoutMs, `${target.name}: ${plan} incomplete`);
-  return client;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(5);
-  }
-}
-
-async function connectMany(target: Target, plan: string, role: 'writer' | 'reader', count: number): Promise<BenchClient[]> {
-  const clients: BenchClient[] = [];
-  await inBatches(
-    Array.from({ length: count }, (_, i) => i),
-    25,
-    async () => {
-      clients.push(await connectComplete(target, plan, role, SALES_KEYS.length));
-    },
-  );
-  return clients;
-}
-
-interface LatencyResult {
-  p50: number;
-  p99: number;
-  /** Median over updates of the first receiver's latency from the actual send (no timer lateness). */
-  first: number;
-  samples: number;
-  missing: number;
-}
-
-/**
- * Open loop: `rate` updates/s for `seconds`, the send times fixed in advance and kept even when
- * behind; update i sets a `sales` cell to base + i. Latency = receive time − scheduled send time,
- * over every receiver; deliveries missing after the drain count as infinitely late.
- */
-async function openLoop(senders: BenchClient[], receivers: BenchClient[], rate: number, seconds: number): Promise<LatencyResult> {
-  const count = Math.round(rate * seconds);
-  const base = nextBase;
-  nextBase += 1_000_000;
-  const latencies: number[] = [];
-  const scheduled = new Float64Array(count);
-  const sentAt = new Float64Array(count);
-  const firstAt = new Float64Array(count).fill(Infinity);
-  const unobserve: (() => void)[] = [];
-  for (const receiver of receivers) {
-    const map = receiver.doc.getMap<number>('sales');
-    const seen = new Uint8Array(count);
-    const observer = (event: Y.YMapEvent<number>) => {
-      const now = performance.now();
-      for (const key of event.keysChanged) {
-        const index = (map.get(key) ?? 0) - base;
-        if (index >= 0 && index < count && !seen[index]) {
-          seen[index] = 1;
-          latencies.push(now - scheduled[index]!);
-          if (now < firstAt[index]!) firstAt[index] = now;
-        }
-      }
-    };
-    map.observe(observer);
-    unobserve.push(() => map.unobserve(observer));
-  }
-  const start = performance.now() + 20;
-  for (let i = 0; i < count; i++) scheduled[i] = start + (i * 1000) / rate;
-  let next = 0;
-  while (next < count) {
-    const now = performance.now();
-    while (next < count && scheduled[next]! <= now) {
-      sentAt[next] = performance.now();
-      senders[next % senders.length]!.doc.getMap('sales').set(SALES_KEYS[next % SALES_KEYS.length]!, base + next);
-      next++;
-    }
-    if (next < count) await sleep(Math.max(0, scheduled[next]! - performance.now()));
-  }
-  const expected = count * receivers.length;
-  const deadline = performance.now() + DRAIN_MS;
-  while (latencies.length < expected && performance.now() < deadline) await sleep(10);
-  for (const stop of unobserve) stop();
-  const missing = expected - latencies.length;
-  const all = [...latencies, ...Array<number>(missing).fill(Infinity)];
-  const first = median(Array.from(firstAt, (at, i) => at - sentAt[i]!));
-  return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), first, samples: latencies.length, missing };
-}
+const log = logger('sync-bench');
 
 interface Results {
   rateSteps: { rate: number; p99: number; missing: number }[];
@@ -169,52 +72,28 @@ interface Results {
 }
 
 /**
- * Fan-out latency with 2, 10 and 50 clients (one sender, the rest receive), measured with every
- * server up at once and the windows interleaved: round 1 on each server, then round 2, and so on.
- * A server with idle clients costs the others nothing, and a passing disturbance of the shared
- * machine then spreads over all servers instead of deciding one server's only window.
+ * Fan-out latency with 2, 10 and 50 clients (one sender, the rest receive), with every server up
+ * at once and the windows interleaved (measure.ts, fanOutWindows).
  */
 async function fanOut(targets: Target[]): Promise<Map<string, Record<number, LatencyResult[]>>> {
-  const results = new Map<string, Record<number, LatencyResult[]>>(targets.map((t) => [t.name, {}]));
-  for (const target of targets) {
-    await target.start();
-    if (target instanceof AccordTarget) await target.prepareUsers();
-    await target.seedPlans([{ name: 'fanout', data: buildPlan(SMALL_SKUS, 'fanout', 7) }]);
-  }
-  for (const clients of LATENCY_CLIENTS) {
-    log(`fan-out, ${clients} clients on each server`);
-    const sets = new Map<string, { sender: BenchClient; receivers: BenchClient[] }>();
-    for (const target of targets) {
-      const sender = await connectComplete(target, 'fanout', 'writer', SALES_KEYS.length);
-      sets.set(target.name, { sender, receivers: await connectMany(target, 'fanout', 'reader', clients - 1) });
-    }
-    await sleep(500);
-    for (let window = 0; window < LATENCY_ROUNDS; window++) {
-      for (const target of targets) {
-        const { sender, receivers } = sets.get(target.name)!;
-        const result = await openLoop([sender], receivers, LATENCY_RATE, LATENCY_SECONDS);
-        (results.get(target.name)![clients] ??= []).push(result);
-        log(
-          `  ${target.name}, window ${window + 1}: p50 ${round1(result.p50)} ms, p99 ${round1(result.p99)} ms, first receiver ${round(result.first, 2)} ms`,
-        );
-        await sleep(300);
-      }
-    }
-    for (const { sender, receivers } of sets.values()) for (const c of [sender, ...receivers]) c.destroy();
-    await sleep(1_000);
-  }
+  for (const target of targets) await startAndSeed(target, [smallPlan('fanout')]);
+  const results = await fanOutWindows(targets, {
+    plan: 'fanout',
+    clientCounts: LATENCY_CLIENTS,
+    rounds: LATENCY_ROUNDS,
+    rate: LATENCY_RATE,
+    seconds: LATENCY_SECONDS,
+    log,
+  });
   for (const target of targets) await target.stop();
   return results;
 }
 
 async function benchTarget(target: Target): Promise<Results> {
   const notes: string[] = [];
-  const small = (name: string) => ({ name, data: buildPlan(SMALL_SKUS, name, 7) });
   log(`${target.name}: start and seed`);
-  await target.start();
-  if (target instanceof AccordTarget) await target.prepareUsers();
   const reconnectPlans = Array.from({ length: RECONNECT_PLANS }, (_, i) => `r${i}`);
-  await target.seedPlans([small('lat'), ...reconnectPlans.map(small), { name: 'big', data: buildPlan(BIG_SKUS, 'big') }]);
+  await startAndSeed(target, [smallPlan('lat'), ...reconnectPlans.map(smallPlan), { name: 'big', data: buildPlan(BIG_SKUS, 'big') }]);
   const bigSales = BIG_SKUS * HORIZON_BUCKETS;
 
   // Cold load: restart so nothing is in memory, then time a fresh client until it holds the whole plan.
@@ -261,25 +140,14 @@ async function benchTarget(target: Target): Promise<Results> {
   }
   if (median(coldFirstSync) < median(coldLoad) * 0.5) notes.push('first sync event arrives before the stored plan (doc loads after sync)');
 
-  // Sustained rate: step the rate up with RATE_READERS receivers, senders at most PER_SENDER_RATE each.
+  // Sustained rate: step the rate up with RATE_READERS receivers (measure.ts, rateSteps).
   log(`${target.name}: rate steps`);
-  const rateSteps: Results['rateSteps'] = [];
-  let maxRate = 0;
-  {
-    const receivers = await connectMany(target, 'lat', 'reader', RATE_READERS);
-    const senders: BenchClient[] = [];
-    for (const rate of RATE_STEPS) {
-      while (senders.length < Math.ceil(rate / PER_SENDER_RATE))
-        senders.push(await connectComplete(target, 'lat', 'writer', SALES_KEYS.length));
-      await sleep(300);
-      const result = await openLoop(senders, receivers, rate, RATE_SECONDS);
-      rateSteps.push({ rate, p99: result.p99, missing: result.missing });
-      if (result.p99 < P99_LIMIT_MS) maxRate = rate;
-      else break;
-    }
-    for (const c of [...senders, ...receivers]) c.destroy();
-    await sleep(1_000);
-  }
+  const { steps: rateStepsDone, maxRate } = await rateSteps(target, {
+    plan: 'lat',
+    steps: RATE_STEPS,
+    seconds: RATE_SECONDS,
+    readers: RATE_READERS,
+  });
 
   // Reconnect: 500 clients on 10 plans, writes observed, SIGKILL, restart on the same port.
   log(`${target.name}: reconnect ${RECONNECT_PLANS * RECONNECT_PER_PLAN} clients`);
@@ -291,8 +159,7 @@ async function benchTarget(target: Target): Promise<Results> {
   }
   const everyone = [...planClients.values()].flat();
   notes.push(`${everyone.length} clients connected in ${round((performance.now() - tConnect) / 1000)} s`);
-  const base = nextBase;
-  nextBase += 1_000_000;
+  const base = takeBase();
   for (let i = 0; i < RECONNECT_WRITES; i++) {
     for (const clients of planClients.values()) clients[0]!.doc.getMap('sales').set(SALES_KEYS[i]!, base + i);
     await sleep(1000 / 20);
@@ -348,8 +215,7 @@ async function benchTarget(target: Target): Promise<Results> {
   log(`${target.name}: durability`);
   const writer = await connectComplete(target, 'r0', 'writer', SALES_KEYS.length);
   const reader = await connectComplete(target, 'r0', 'reader', SALES_KEYS.length);
-  const dBase = nextBase;
-  nextBase += 1_000_000;
+  const dBase = takeBase();
   for (let i = 0; i < DURABILITY_WRITES; i++) {
     writer.doc.getMap('sales').set(SALES_KEYS[i]!, dBase + i);
     await sleep(10);
@@ -372,7 +238,7 @@ async function benchTarget(target: Target): Promise<Results> {
   await target.stop();
 
   return {
-    rateSteps,
+    rateSteps: rateStepsDone,
     maxRate,
     rssPerPlan,
     rssBigPlan,
@@ -430,7 +296,7 @@ try {
       results.set(target.name, e instanceof Error ? e : new Error(String(e)));
     } finally {
       await target.kill().catch(() => undefined);
-      target.cleanup();
+      await target.cleanup();
     }
   }
 } finally {

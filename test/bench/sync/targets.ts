@@ -1,5 +1,6 @@
-// The three servers of the sync benchmark behind one interface: start/stop/kill the server process,
-// put plans into its storage, and connect that server's own official client to a plan.
+// The servers of the sync benchmarks behind one interface: start/stop/kill the server processes
+// (one, or several instances of a cluster), put plans into their storage, and connect that server's
+// own official client to a plan (spread over the instances).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { PlanData } from '@accord/plan-calc';
 import { writePlanData } from '@accord/plan-model';
-import { REPO_ROOT, runCli, startServer, type ServerProcess } from '../../support/server-process.ts';
+import { dropDatabaseFor, REPO_ROOT, runCli, startServer, type ServerProcess } from '../../support/server-process.ts';
 import { connectPlan, demoEmail, signIn } from '../../support/clients.ts';
 
 /** One connected client: its document and when it last completed a sync with the server. */
@@ -29,19 +30,25 @@ export interface Target {
   readonly name: string;
   /** What the server runs with, for the table. */
   readonly setup: string;
-  /** Starts the server (the first time on a free port, later on the same port). */
+  /** How many instances serve it (1: a single server). */
+  readonly instances: number;
+  /** Starts the server's instances (the first time on free ports, later on the same ports). */
   start(): Promise<void>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
-  /** The server's process id (for VmRSS). */
+  /** SIGKILLs one instance (a crash); `startInstance` starts it again on its port. */
+  killInstance(index: number): Promise<void>;
+  startInstance(index: number): Promise<void>;
+  /** The process id of the first instance (for VmRSS). */
   pid(): number;
   /** Puts plans into the server's storage under logical names; the server must be running. */
   seedPlans(plans: { name: string; data: PlanData }[]): Promise<void>;
-  connect(plan: string, role: ClientRole): BenchClient;
-  /** Removes temporary files. */
-  cleanup(): void;
+  /** A client on instance `instance`, or on the next one round-robin when not given. */
+  connect(plan: string, role: ClientRole, instance?: number): BenchClient;
+  /** Removes temporary files (and a database of its own). */
+  cleanup(): void | Promise<void>;
   /** SIGKILL without waiting (from a process 'exit' handler). */
   killNow(): void;
 }
@@ -112,64 +119,76 @@ function waitReady(child: ChildProcess, what: string): Promise<number> {
   });
 }
 
-/** A reference server started from a launcher script in this directory. */
+/** A reference server started from a launcher script in this directory: one process per instance. */
 abstract class LauncherTarget implements Target {
   abstract readonly name: string;
   abstract readonly setup: string;
-  protected port = 0;
-  protected child: ChildProcess | undefined;
-  /** The last 20 kB the server printed. */
+  readonly instances: number;
+  protected ports: number[];
+  protected children: (ChildProcess | undefined)[];
+  #next = 0;
+  /** The last 20 kB the instances printed. */
   output = '';
   protected readonly dir = tempDir('accord-syncbench-ref-');
-  protected abstract command(port: number): { args: string[]; env: Record<string, string> };
-  abstract connect(plan: string, role: ClientRole): BenchClient;
+  protected abstract command(port: number, index: number): { args: string[]; env: Record<string, string> };
+  protected abstract connectTo(port: number, plan: string, role: ClientRole): BenchClient;
+
+  constructor(instances = 1) {
+    this.instances = instances;
+    this.ports = Array<number>(instances).fill(0);
+    this.children = Array<ChildProcess | undefined>(instances).fill(undefined);
+  }
 
   async start(): Promise<void> {
-    const { args, env } = this.command(this.port);
+    for (let i = 0; i < this.instances; i++) await this.startInstance(i);
+  }
+
+  async startInstance(index: number): Promise<void> {
+    const { args, env } = this.command(this.ports[index]!, index);
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.port = await waitReady(child, this.name);
+    this.children[index] = child;
+    this.ports[index] = await waitReady(child, this.name);
     // Keep draining output so the pipe never blocks the server; the tail is kept for diagnostics.
     const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
   }
 
+  connect(plan: string, role: ClientRole, instance?: number): BenchClient {
+    const index = instance ?? this.#next++ % this.instances;
+    return this.connectTo(this.ports[index]!, plan, role);
+  }
+
   async stop(): Promise<void> {
-    await this.#signal('SIGTERM');
+    await Promise.all(this.children.map((child) => signal(child, 'SIGTERM')));
   }
 
   async kill(): Promise<void> {
-    await this.#signal('SIGKILL');
+    await Promise.all(this.children.map((child) => signal(child, 'SIGKILL')));
   }
 
-  async #signal(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+  async killInstance(index: number): Promise<void> {
+    await signal(this.children[index], 'SIGKILL');
   }
 
   pid(): number {
-    return this.child!.pid!;
+    return this.children[0]!.pid!;
   }
 
   killNow(): void {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    for (const child of this.children) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   async seedPlans(plans: { name: string; data: PlanData }[]): Promise<void> {
     // The reference servers have no import: a client joins the empty document, writes the plan
-    // (one transaction, as writePlanData does) and stays until a second client receives all of it.
+    // (one transaction, as writePlanData does) and stays until a second client (on another
+    // instance, if there are several) receives all of it.
     for (const { name, data } of plans) {
-      const writer = this.connect(name, 'writer');
+      const writer = this.connect(name, 'writer', 0);
       await writer.syncedAfter(-1, 30_000);
       writePlanData(writer.doc, data);
       const cells = Object.keys(data.cells.sales).length;
-      const check = this.connect(name, 'reader');
+      const check = this.connect(name, 'reader', this.instances - 1);
       await check.syncedAfter(-1, 30_000);
       const deadline = performance.now() + 30_000;
       while (check.doc.getMap('sales').size < cells) {
@@ -186,6 +205,16 @@ abstract class LauncherTarget implements Target {
   }
 }
 
+/** Sends `signal` to a child process and waits for it to exit (SIGKILL after 15 s). */
+async function signal(child: ChildProcess | undefined, name: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(name);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** @y/websocket-server 0.1.1 with its LevelDB persistence (y-leveldb), driven by y-websocket. */
 export class YwssTarget extends LauncherTarget {
   readonly name = 'y-websocket-server';
@@ -195,9 +224,9 @@ export class YwssTarget extends LauncherTarget {
     return { args: ['test/bench/sync/ywss-server.ts', String(port)], env: { YPERSISTENCE: path.join(this.dir, 'leveldb') } };
   }
 
-  connect(plan: string): BenchClient {
+  protected connectTo(port: number, plan: string): BenchClient {
     const doc = new Y.Doc();
-    const provider = new WebsocketProvider(`ws://127.0.0.1:${this.port}`, plan, doc, {
+    const provider = new WebsocketProvider(`ws://127.0.0.1:${port}`, plan, doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
     });
@@ -209,20 +238,36 @@ export class YwssTarget extends LauncherTarget {
   }
 }
 
-/** @hocuspocus/server 4.7 with @hocuspocus/extension-sqlite, driven by @hocuspocus/provider. */
+/**
+ * @hocuspocus/server 4.7 with @hocuspocus/extension-sqlite, driven by @hocuspocus/provider. With
+ * `instances` > 1, that many processes on one SQLite file with @hocuspocus/extension-redis 4.7 on
+ * `redisUrl` between them, each with its own `identifier`, as Hocuspocus documents scaling out.
+ */
 export class HocuspocusTarget extends LauncherTarget {
-  readonly name = 'hocuspocus';
-  readonly setup =
-    '@hocuspocus/server 4.7.0 + extension-sqlite (file), default debounce 2 s / max 10 s; no auth; client @hocuspocus/provider 4.7.0';
+  readonly name: string;
+  readonly setup: string;
+  readonly #redisUrl: string | undefined;
 
-  protected command(port: number) {
-    return { args: ['test/bench/sync/hocuspocus-server.ts', String(port), path.join(this.dir, 'hocuspocus.sqlite')], env: {} };
+  constructor(options: { instances?: number; redisUrl?: string; name?: string } = {}) {
+    super(options.instances ?? 1);
+    if (this.instances > 1 && !options.redisUrl) throw new Error('several Hocuspocus instances need a Redis URL');
+    this.#redisUrl = options.redisUrl;
+    this.name = options.name ?? 'hocuspocus';
+    this.setup =
+      this.instances > 1
+        ? `${this.instances} × @hocuspocus/server 4.7.0 + extension-redis 4.7.0 (ioredis, one identifier per process) + extension-sqlite on one shared file, default debounce 2 s / max 10 s; no auth; client @hocuspocus/provider 4.7.0`
+        : '@hocuspocus/server 4.7.0 + extension-sqlite (file), default debounce 2 s / max 10 s; no auth; client @hocuspocus/provider 4.7.0';
   }
 
-  connect(plan: string): BenchClient {
+  protected command(port: number, index: number) {
+    const redis = this.#redisUrl ? [this.#redisUrl, `bench-${process.pid}-${index}`] : [];
+    return { args: ['test/bench/sync/hocuspocus-server.ts', String(port), path.join(this.dir, 'hocuspocus.sqlite'), ...redis], env: {} };
+  }
+
+  protected connectTo(port: number, plan: string): BenchClient {
     const doc = new Y.Doc();
     // One socket per client, as a browser tab has; `ws` as the WebSocket implementation like the other clients.
-    const socket = new HocuspocusProviderWebsocket({ url: `ws://127.0.0.1:${this.port}`, WebSocketPolyfill: WebSocket });
+    const socket = new HocuspocusProviderWebsocket({ url: `ws://127.0.0.1:${port}`, WebSocketPolyfill: WebSocket });
     const { client, onSynced } = trackSync(doc, () => {
       provider.destroy();
       socket.destroy();
@@ -244,42 +289,89 @@ export class HocuspocusTarget extends LauncherTarget {
 const MAX_SOCKETS_PER_USER = 20;
 const BENCH_PASSWORD = 'bench-password-1';
 
-/** Accord as `pnpm serve` runs it (auth, role checks, SQLite WAL log + cell history), y-websocket with session cookies. */
+/**
+ * Accord as `pnpm serve` runs it (auth, role checks, SQLite WAL log + cell history), y-websocket
+ * with session cookies. With `store: 'postgres'` on a new PostgreSQL database of its own, with
+ * `redisUrl` the fan-out between instances, and with `instances` > 1 that many processes on that
+ * database (the clients spread over them directly, round-robin).
+ */
 export class AccordTarget implements Target {
   readonly name: string;
   readonly setup: string;
+  readonly instances: number;
   /** The checkout the server runs from (this one unless comparing with an earlier commit). */
   readonly #root: string;
   readonly #dataDir = tempDir('accord-syncbench-');
   readonly #viewers: number;
   readonly #writers: number;
-  #server: ServerProcess | undefined;
-  #port = 0;
+  readonly #store: 'sqlite' | 'postgres';
+  readonly #env: Record<string, string>;
+  readonly #servers: (ServerProcess | undefined)[];
+  readonly #ports: number[];
+  #databaseUrl: string | undefined;
+  #next = 0;
   #workspaceId = '';
   readonly #planIds = new Map<string, string>();
   /** Sessions per user email and how many sockets each has open. */
   #sessions: { email: string; cookie: string; open: number; role: ClientRole }[] = [];
 
   /** `viewers` and `writers` (sales, besides the demo's own): how many users to create (20 sockets each). */
-  constructor(viewers: number, writers = 0, options: { root?: string; name?: string } = {}) {
+  constructor(
+    viewers: number,
+    writers = 0,
+    options: { root?: string; name?: string; instances?: number; store?: 'sqlite' | 'postgres'; redisUrl?: string } = {},
+  ) {
     this.#viewers = viewers;
     this.#writers = writers;
     this.#root = options.root ?? REPO_ROOT;
     this.name = options.name ?? 'accord';
-    this.setup = `node server/src/main.ts${options.root ? ` in ${options.root}` : ''} (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append with change record and cell_history per update`;
+    this.instances = options.instances ?? 1;
+    this.#store = options.store ?? 'sqlite';
+    if (this.instances > 1 && (this.#store !== 'postgres' || !options.redisUrl))
+      throw new Error('several Accord instances need PostgreSQL and Redis');
+    this.#env = options.redisUrl ? { REDIS_URL: options.redisUrl } : {};
+    this.#servers = Array<ServerProcess | undefined>(this.instances).fill(undefined);
+    this.#ports = Array<number>(this.instances).fill(0);
+    STORES.set(this.#dataDir, this.#store);
+    const where = options.root ? ` in ${options.root}` : '';
+    this.setup =
+      this.#store === 'sqlite'
+        ? `node server/src/main.ts${where} (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append with change record and cell_history per update`
+        : `${this.instances} × node server/src/main.ts${where} (LOG_LEVEL=info) on one PostgreSQL database${options.redisUrl ? ' + REDIS_URL fan-out' : ''}, sessions + origin check, role guard, append with cell_history committed before publish and send${this.instances > 1 ? '; clients spread over the instances directly, round-robin' : ''}`;
+  }
+
+  /** The first instance (the one that runs the CLI's database and answers the set-up requests). */
+  get #server(): ServerProcess | undefined {
+    return this.#servers[0];
   }
 
   async start(): Promise<void> {
-    this.#server = await startServer({ dataDir: this.#dataDir, port: this.#port, args: ['--demo'], root: this.#root, store: 'sqlite' });
-    this.#port = this.#server.port;
+    // The first instance creates the database (PostgreSQL) and seeds it; the others join it.
+    await this.startInstance(0);
+    await Promise.all(Array.from({ length: this.instances - 1 }, (_, i) => this.startInstance(i + 1)));
+  }
+
+  async startInstance(index: number): Promise<void> {
+    const common = { port: this.#ports[index], args: ['--demo'], root: this.#root, env: this.#env, startTimeoutMs: 60_000 };
+    const server =
+      index === 0
+        ? await startServer({ ...common, dataDir: this.#dataDir, store: this.#store })
+        : await startServer({ ...common, databaseUrl: this.#databaseUrl });
+    if (index === 0) this.#databaseUrl = server.databaseUrl;
+    this.#servers[index] = server;
+    this.#ports[index] = server.port;
   }
 
   async stop(): Promise<void> {
-    await this.#server?.stop();
+    await Promise.all(this.#servers.map((server) => server?.stop() ?? Promise.resolve(null)));
   }
 
   async kill(): Promise<void> {
-    await this.#server?.kill();
+    await Promise.all(this.#servers.map((server) => server?.kill() ?? Promise.resolve()));
+  }
+
+  async killInstance(index: number): Promise<void> {
+    await this.#servers[index]?.kill();
   }
 
   pid(): number {
@@ -288,10 +380,12 @@ export class AccordTarget implements Target {
   }
 
   killNow(): void {
-    try {
-      process.kill(this.pid(), 'SIGKILL');
-    } catch {
-      // already gone
+    for (const server of this.#servers) {
+      try {
+        if (server) process.kill(server.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }
 
@@ -342,13 +436,14 @@ export class AccordTarget implements Target {
     });
   }
 
-  connect(plan: string, role: ClientRole): BenchClient {
+  connect(plan: string, role: ClientRole, instance?: number): BenchClient {
+    const port = this.#ports[instance ?? this.#next++ % this.instances]!;
     const planId = this.#planIds.get(plan);
     if (!planId) throw new Error(`no plan ${plan}`);
     const session = this.#sessions.find((s) => s.role === role && s.open < MAX_SOCKETS_PER_USER);
     if (!session) throw new Error(`no ${role} user with a free socket (limit ${MAX_SOCKETS_PER_USER} per user)`);
     session.open++;
-    const plan_ = connectPlan(`http://127.0.0.1:${this.#port}`, planId, session.cookie);
+    const plan_ = connectPlan(`http://127.0.0.1:${port}`, planId, session.cookie);
     const { client, onSynced } = trackSync(plan_.doc, () => {
       session.open--;
       plan_.provider.destroy();
@@ -359,13 +454,17 @@ export class AccordTarget implements Target {
     return client;
   }
 
-  cleanup(): void {
+  async cleanup(): Promise<void> {
     fs.rmSync(this.#dataDir, { recursive: true, force: true });
+    if (this.#store === 'postgres') await dropDatabaseFor(this.#dataDir);
   }
 }
 
+/** The store of each Accord target's data directory, for the command line. */
+const STORES = new Map<string, 'sqlite' | 'postgres'>();
+
 async function cli(dataDir: string, root: string, args: string[]): Promise<string> {
-  const result = await runCli(dataDir, args, { store: 'sqlite', root });
+  const result = await runCli(dataDir, args, { store: STORES.get(dataDir) ?? 'sqlite', root });
   if (result.code !== 0) throw new Error(`accord ${args[0]} failed: ${result.stderr || result.stdout}`);
   return result.stdout;
 }
