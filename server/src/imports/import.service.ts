@@ -163,7 +163,11 @@ export class ImportService {
         assertPlanWritable(doc, 'an import');
         counts = applyPlan(doc, plan);
       },
-      { userId, kind: 'import', summary: `${IMPORT_WORDS[kind]} import (${table.format.toUpperCase()}, ${table.rows.length} row${table.rows.length === 1 ? '' : 's'})` },
+      {
+        userId,
+        kind: 'import',
+        summary: `${IMPORT_WORDS[kind]} import (${table.format.toUpperCase()}, ${table.rows.length} row${table.rows.length === 1 ? '' : 's'})`,
+      },
     );
     report.changedCells = counts.changedCells;
     report.createdEntities = counts.createdEntities;
