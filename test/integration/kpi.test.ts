@@ -57,7 +57,15 @@ describe('KPIs of a plan over past buckets', () => {
 
     // Lock this cycle's consensus and roll: the first horizon month becomes history, keeping its layers.
     expect(
-      (await api('leader', 'POST', `/plans/${planId}/snapshots`, JSON.stringify({ name: 'Consensus' }), 'application/json')).status,
+      (
+        await api(
+          'leader',
+          'POST',
+          `/plans/${planId}/snapshots`,
+          JSON.stringify({ name: 'Consensus', closeRemaining: true }),
+          'application/json',
+        )
+      ).status,
     ).toBe(201);
     expect((await api('leader', 'POST', `/plans/${planId}/cycle/roll`)).status).toBe(200);
     await vi.waitFor(() => expect(getMeta(watcher.doc).horizonStart).toBe(addMonths(bucket, 1)));

@@ -37,7 +37,11 @@ describe('server lifecycle and durability', () => {
       const store = await connectStore(server);
       try {
         await vi.waitFor(
-          async () => expect((await store.query<{ n: number }>('select count(*) as n from document_updates'))[0]!.n).toBeLessThan(100),
+          // PostgreSQL's count is a bigint, which node-postgres returns as a string.
+          async () =>
+            expect(Number((await store.query<{ n: number | string }>('select count(*) as n from document_updates'))[0]!.n)).toBeLessThan(
+              100,
+            ),
           { timeout: 20_000 },
         );
       } finally {
