@@ -438,10 +438,15 @@ export class PlanRoom {
     let ownersRead = false;
     for (let attempt = 0; ; attempt++) {
       if (verdict.type === 'forbidden' && !ownersRead && this.#fanout?.distributed) {
-        // The sender may have written under its client id on another instance first (it reconnected
+        // With several instances an honest update can look forbidden here for two reasons. The
+        // sender may have written under its client id on another instance first (it reconnected
         // here): that instance recorded the id as the sender's in the store, which this room has not
-        // read. Read the owners again and judge once more; a forged id stays forbidden.
+        // read. Or it carries other people's changes it received from another instance that this
+        // one has not heard of yet (a reconnecting client's sync step 2 sends everything the server
+        // lacks; what it received was stored before it was sent). Catch up from the store, read the
+        // owners again and judge once more; a forged id stays forbidden.
         ownersRead = true;
+        await this.#catchUp();
         for (const [client, user] of (await this.#store.load(this.documentId)).clients) this.#clientOwners.set(client, user);
         verdict = this.#judge(conn, update);
         continue;
