@@ -1,4 +1,4 @@
-import { bucketSizeOf, type Bucket } from '@accord/plan-calc';
+import { bucketSizeOf, HOLD_ROOT_OF, type Bucket } from '@accord/plan-calc';
 
 // Fixed locale so the grid reads the same on every projector and matches what `parseQuantity` accepts.
 const quantity = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -129,4 +129,16 @@ export function fitsColumn(text: string, widthPx: number): boolean {
   let px = 0;
   for (const char of text) px += NARROW.has(char) ? 4 : 8;
   return px <= widthPx - 18;
+}
+
+const HOLD_ROOTS: ReadonlySet<string> = new Set(Object.values(HOLD_ROOT_OF));
+
+/**
+ * A cell's value in a comparison or merge, as a planner reads it: a hold is `held` or `not held`
+ * (its stored flag means nothing to a reader), an empty cell a dash, a number as `format` writes it.
+ * @example formatComparedValue('salesHolds', 1, formatQuantity) === 'held'
+ */
+export function formatComparedValue(root: string, value: number | null, format: (value: number) => string, empty = '—'): string {
+  if (HOLD_ROOTS.has(root)) return value === null ? 'not held' : 'held';
+  return value === null ? empty : format(value);
 }
