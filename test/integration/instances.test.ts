@@ -5,8 +5,8 @@ import { findCell, readPlanData, setCell } from '@accord/plan-model';
 import { startServer, type ServerProcess } from '../support/server-process.ts';
 import { apiCaller, connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
 
-// The machine's Redis (this project's machines start one on 6379; ./run test starts a private one
-// where it does not answer, and points ACCORD_TEST_REDIS_URL at it).
+// The machine's Redis on 6379 (this project's machines start one; where none answers, ./run test
+// starts a private one on that port for the run). ACCORD_TEST_REDIS_URL points the tests elsewhere.
 const REDIS_URL = process.env.ACCORD_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 /**

@@ -11,7 +11,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { PlanData } from '@accord/plan-calc';
 import { writePlanData } from '@accord/plan-model';
-import { dropDatabaseFor, REPO_ROOT, runCli, startServer, type ServerProcess } from '../../support/server-process.ts';
+import { dropDatabaseFor, REPO_ROOT, runCli, SERVER_BUNDLE, startServer, type ServerProcess } from '../../support/server-process.ts';
 import { connectPlan, demoEmail, signIn } from '../../support/clients.ts';
 
 /** One connected client: its document and when it last completed a sync with the server. */
@@ -301,6 +301,8 @@ export class AccordTarget implements Target {
   readonly instances: number;
   /** The checkout the server runs from (this one unless comparing with an earlier commit). */
   readonly #root: string;
+  /** The bundle `pnpm serve` runs for this checkout; an earlier checkout runs its source, as it was served then. */
+  readonly #entry: 'source' | 'bundle';
   readonly #dataDir = tempDir('accord-syncbench-');
   readonly #viewers: number;
   readonly #writers: number;
@@ -324,6 +326,9 @@ export class AccordTarget implements Target {
     this.#viewers = viewers;
     this.#writers = writers;
     this.#root = options.root ?? REPO_ROOT;
+    this.#entry = this.#root === REPO_ROOT ? 'bundle' : 'source';
+    if (this.#entry === 'bundle' && !fs.existsSync(path.join(REPO_ROOT, SERVER_BUNDLE)))
+      throw new Error(`${SERVER_BUNDLE} is missing: run pnpm build first (the benchmark runs the server as pnpm serve does)`);
     this.name = options.name ?? 'accord';
     this.instances = options.instances ?? 1;
     this.#store = options.store ?? 'sqlite';
@@ -334,10 +339,11 @@ export class AccordTarget implements Target {
     this.#ports = Array<number>(this.instances).fill(0);
     STORES.set(this.#dataDir, this.#store);
     const where = options.root ? ` in ${options.root}` : '';
+    const entry = this.#entry === 'bundle' ? SERVER_BUNDLE : 'server/src/main.ts';
     this.setup =
       this.#store === 'sqlite'
-        ? `node server/src/main.ts${where} (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append with change record and cell_history per update`
-        : `${this.instances} × node server/src/main.ts${where} (LOG_LEVEL=info) on one PostgreSQL database${options.redisUrl ? ' + REDIS_URL fan-out' : ''}, sessions + origin check, role guard, append with cell_history committed before publish and send${this.instances > 1 ? '; clients spread over the instances directly, round-robin' : ''}`;
+        ? `node ${entry}${where} (LOG_LEVEL=info), sessions + origin check, role guard, SQLite append with change record and cell_history per update`
+        : `${this.instances} × node ${entry}${where} (LOG_LEVEL=info) on one PostgreSQL database${options.redisUrl ? ' + REDIS_URL fan-out' : ''}, sessions + origin check, role guard, append with cell_history committed before publish and send${this.instances > 1 ? '; clients spread over the instances directly, round-robin' : ''}`;
   }
 
   /** The first instance (the one that runs the CLI's database and answers the set-up requests). */
@@ -352,7 +358,14 @@ export class AccordTarget implements Target {
   }
 
   async startInstance(index: number): Promise<void> {
-    const common = { port: this.#ports[index], args: ['--demo'], root: this.#root, env: this.#env, startTimeoutMs: 60_000 };
+    const common = {
+      port: this.#ports[index],
+      args: ['--demo'],
+      root: this.#root,
+      entry: this.#entry,
+      env: this.#env,
+      startTimeoutMs: 60_000,
+    };
     const server =
       index === 0
         ? await startServer({ ...common, dataDir: this.#dataDir, store: this.#store })
@@ -408,15 +421,19 @@ export class AccordTarget implements Target {
       ...Array.from({ length: this.#viewers }, (_, i) => ({ email: `bench-viewer-${i}@bench.accord.test`, role: 'reader' as const })),
       ...Array.from({ length: this.#writers }, (_, i) => ({ email: `bench-writer-${i}@bench.accord.test`, role: 'writer' as const })),
     ];
-    // Users only through the CLI (a fraction of a second each); the role through the admin API.
+    // Users and their membership through the CLI, as the server's operator adds people directly
+    // (the web app invites them instead).
     await inBatches(users, 3, async ({ email, role }) => {
       await cli(this.#dataDir, this.#root, ['create-user', '--email', email, '--name', email.split('@')[0]!, '--password', BENCH_PASSWORD]);
-      const response = await fetch(`${url}/api/workspaces/${this.#workspaceId}/members`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', origin: url, cookie: admin.cookie },
-        body: JSON.stringify({ email, role: role === 'writer' ? 'sales' : 'viewer' }),
-      });
-      if (response.status !== 204) throw new Error(`set role of ${email}: ${response.status} ${await response.text()}`);
+      await cli(this.#dataDir, this.#root, [
+        'set-role',
+        '--workspace',
+        this.#workspaceId,
+        '--email',
+        email,
+        '--role',
+        role === 'writer' ? 'sales' : 'viewer',
+      ]);
     });
     const sales = await signIn(url, demoEmail('sales'));
     this.#sessions = [{ email: demoEmail('sales'), cookie: sales.cookie, open: 0, role: 'writer' }];
