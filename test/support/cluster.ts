@@ -89,6 +89,9 @@ export interface PrivateRedis {
   port: number;
   /** Stops it (SIGTERM: it closes every client's connection) and starts it again on the same port after `downMs`. */
   restart(downMs?: number): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open and look healthy, and nothing is delivered until `resume`. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -129,7 +132,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await new Promise((resolve) => setTimeout(resolve, downMs));
       await start();
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
+      child?.kill('SIGCONT');
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
