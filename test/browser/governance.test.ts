@@ -95,6 +95,21 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await expect.poll(() => salesThread.locator('[data-testid=comment-message]').count(), poll).toBe(2);
     await expect.poll(() => salesThread.textContent(), poll).toContain('Fiona Chen');
     await expect.poll(() => salesThread.textContent(), poll).toContain('Margin holds at this price.');
+
+    // The reply is unread in sales's inbox; opening the thread from the cell's mark in the grid
+    // reads it as the inbox link does (the page is loaded again for a fresh count).
+    await sales.reload();
+    await sales.waitForSelector(grid);
+    await expect.poll(() => sales.locator('[data-testid=connection-status]').textContent(), poll).toBe('live');
+    const salesUnread = async () =>
+      (await sales.locator('[data-testid=inbox-unread-count]').count()) === 0
+        ? 0
+        : Number(await sales.locator('[data-testid=inbox-unread-count]').textContent());
+    await expect.poll(salesUnread, poll).toBeGreaterThan(0);
+    const salesBefore = await salesUnread();
+    await sales.locator(cellOf('sales', key)).locator('[data-testid=comment-mark]').click();
+    await expect.poll(() => sales.locator(`[data-testid=comment-thread][data-thread-id="${threadId}"]`).count(), poll).toBe(1);
+    await expect.poll(salesUnread, poll).toBe(salesBefore - 1);
   });
 
   it('records a decision from a selected cell in a live session; another planner sees it appear', async () => {
