@@ -263,6 +263,7 @@ describe('incremental recompute', () => {
     for (let run = 0; run < 30; run++) {
       const calc = new PlanCalculator(
         randomPlan(random, { products: 10, resources: 3, horizonBuckets: 10, bucket: run % 3 ? 'month' : 'week' }),
+        { adopt: run % 2 === 0 },
       );
       for (let step = 0; step < 25; step++) {
         calc.applyCellChanges(Array.from({ length: 1 + randomInt(random, 4) }, () => randomChange(random, calc)));
@@ -300,6 +301,18 @@ describe('incremental recompute', () => {
     expect(calc.total().demand).toEqual([30, 70, 30]);
     expect(calc.getProduct('q')).toEqual(q);
     expect(data.cells.sales).toEqual({}); // the caller's data is not touched
+  });
+
+  it('writes the cells of data it adopted in place, and recomputes the same', () => {
+    const data = plan(2, [product('p')]);
+    const calc = new PlanCalculator(data, { adopt: true });
+    calc.applyCellChanges([
+      { root: 'sales', key: 'p|2027-01', value: 5 },
+      { root: 'sales', key: 'p|2027-02', value: 6 },
+    ]);
+    expect(data.cells.sales).toEqual({ 'p|2027-01': 5, 'p|2027-02': 6 });
+    expect(calc.getProduct('p').demand).toEqual([5, 6]);
+    expectSameResults(calc);
   });
 
   it('hands out data snapshots that later edits leave alone', () => {

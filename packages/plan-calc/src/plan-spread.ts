@@ -2,15 +2,7 @@ import { addBuckets, bucketSizeOf, type Bucket } from './buckets.ts';
 import type { CellChange } from './plan-calculator.ts';
 import { HOLD_ROOT_OF, type HoldableRoot, type HoldRoot, type ValueRoot } from './plan-data.ts';
 import { resolveDemand } from './projection.ts';
-import {
-  scaleToAverage,
-  spreadTotal,
-  weightedAverage,
-  type ScaleCell,
-  type SpreadBasis,
-  type SpreadCell,
-  type SpreadProblem,
-} from './spread.ts';
+import { scaleToAverage, spreadArrays, weightedAverage, type ScaleCell, type SpreadBasis, type SpreadProblem } from './spread.ts';
 
 /** Reads one stored cell of a plan (a plain object, a Yjs map …); undefined when empty. */
 export type CellReader = (root: ValueRoot, key: string) => number | undefined;
@@ -147,7 +139,7 @@ export type SpreadPlan =
 
 /**
  * Works out the cell writes that set an aggregate (a family's sales in a quarter, the total
- * production of a month …) to `total` by the rules of {@link spreadTotal}: held cells stay,
+ * production of a month …) to `total` by the rules of `spreadTotal` (spread.ts): held cells stay,
  * the rest move in proportion to their values in effect, else to what the layer overrides, else
  * to last year's actuals, else equally; whole units stay whole and the cells add up exactly.
  * With `round`, a total finer than the cells take (a computed `+5%`) is rounded instead of refused.
@@ -159,67 +151,73 @@ export function planSpread(source: SpreadSource, scope: SpreadScope, total: numb
   const amount = root === 'budget' || root === 'capacity';
   const holds = HOLD_ROOT_OF[root];
   const checkHolds = source.hasHolds?.(holds) ?? true;
-  const lastYear = buckets.map(lastYearOf);
-  const cells: SpreadCell[] = [];
-  const keys: string[] = [];
-  const rows: number[] = [];
+  const inherits = root === 'sales' || root === 'consensus';
+  const width = buckets.length;
+  const n = rowIds.length * width;
+  // One slot per cell, row by row: typed arrays rather than an object per cell (18,000 for a total).
+  const keys = new Array<string>(n);
+  const current = new Float64Array(n);
+  const decimals = new Uint8Array(n);
+  const heldFlags = checkHolds ? new Uint8Array(n) : undefined;
   let before = 0;
   let held = 0;
-  let positive = false;
-  let negative = false;
-  rowIds.forEach((rowId, r) => {
-    const decimals = amount ? AMOUNT_DECIMALS : (source.decimalsOf?.(rowId) ?? 0);
+  for (let r = 0, i = 0; r < rowIds.length; r++) {
+    const rowId = rowIds[r]!;
+    const rowDecimals = amount ? AMOUNT_DECIMALS : (source.decimalsOf?.(rowId) ?? 0);
     const rowHeld = checkHolds && read(holds, rowId) !== undefined;
-    for (let b = 0; b < buckets.length; b++) {
-      const key = `${rowId}|${buckets[b]}`;
+    const prefix = `${rowId}|`;
+    for (let b = 0; b < width; b++, i++) {
+      const key = prefix + buckets[b]!;
       const stored = read(root, key);
-      const current = stored ?? (root === 'sales' || root === 'consensus' ? overriddenValue(read, root, key) : 0);
-      const isHeldCell = rowHeld || (checkHolds && read(holds, key) !== undefined);
-      cells.push({ current, held: isHeldCell, decimals });
-      keys.push(key);
-      rows.push(r * buckets.length + b);
-      before += current;
-      if (isHeldCell) held++;
-      else if (current > 0) positive = true;
-      else if (current < 0) negative = true;
-    }
-  });
-  // The other bases are worked out only when the values in effect cannot decide (all zero, or mixed signs).
-  if (positive === negative) {
-    let usable = false;
-    cells.forEach((cell, i) => {
-      if (cell.held) return;
-      cell.overridden = overriddenValue(read, root, keys[i]!);
-      if (cell.overridden !== 0) usable = true;
-    });
-    if (!usable) {
-      const lastYearRevenue = (familyId: string, bucket: Bucket) => {
-        let revenue = 0;
-        for (const productId of source.membersOf?.(familyId) ?? []) {
-          revenue += (read('actuals', `${productId}|${bucket}`) ?? 0) * rateValue(read, 'prices', productId, bucket);
-        }
-        return revenue;
-      };
-      cells.forEach((cell, i) => {
-        if (cell.held) return;
-        const rowId = rowIds[Math.floor(rows[i]! / buckets.length)]!;
-        const previous = lastYear[rows[i]! % buckets.length]!;
-        if (root === 'budget') cell.lastYear = lastYearRevenue(rowId, previous);
-        else if (root === 'production') cell.lastYear = read('actualProduction', `${rowId}|${previous}`);
-        else if (root !== 'capacity') cell.lastYear = read('actuals', `${rowId}|${previous}`);
-      });
+      const value = stored ?? (inherits ? overriddenValue(read, root, key) : 0);
+      keys[i] = key;
+      current[i] = value;
+      decimals[i] = rowDecimals;
+      before += value;
+      if (heldFlags && (rowHeld || read(holds, key) !== undefined)) {
+        heldFlags[i] = 1;
+        held++;
+      }
     }
   }
-  const outcome = spreadTotal(cells, total, { allowNegative: root === 'marketing', round: options.round });
+  // The other bases are worked out only when the ones before them cannot decide (all zero, or mixed signs).
+  const overridden = () => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) if (!heldFlags?.[i]) out[i] = overriddenValue(read, root, keys[i]!);
+    return out;
+  };
+  const lastYear = () => {
+    const out = new Float64Array(n);
+    const previous = buckets.map(lastYearOf);
+    const lastYearRevenue = (familyId: string, bucket: Bucket) => {
+      let revenue = 0;
+      for (const productId of source.membersOf?.(familyId) ?? []) {
+        revenue += (read('actuals', `${productId}|${bucket}`) ?? 0) * rateValue(read, 'prices', productId, bucket);
+      }
+      return revenue;
+    };
+    for (let i = 0; i < n; i++) {
+      if (heldFlags?.[i]) continue;
+      const rowId = rowIds[Math.floor(i / width)]!;
+      const bucket = previous[i % width]!;
+      if (root === 'budget') out[i] = lastYearRevenue(rowId, bucket);
+      else if (root === 'production') out[i] = read('actualProduction', `${rowId}|${bucket}`) ?? 0;
+      else if (root !== 'capacity') out[i] = read('actuals', `${rowId}|${bucket}`) ?? 0;
+    }
+    return out;
+  };
+  const outcome = spreadArrays({ current, decimals, held: heldFlags, overridden, lastYear }, total, {
+    allowNegative: root === 'marketing',
+    round: options.round,
+  });
   if (!outcome.ok) {
     const { ok: _ok, ...problem } = outcome;
-    return { ok: false, before, cells: cells.length, ...problem };
+    return { ok: false, before, cells: n, ...problem };
   }
   const changes: CellChange[] = [];
-  outcome.values.forEach((value, i) => {
-    if (value !== cells[i]!.current) changes.push({ root, key: keys[i]!, value });
-  });
-  return { ok: true, changes, basis: outcome.basis, before, after: outcome.total, cells: cells.length, held };
+  const { values } = outcome;
+  for (let i = 0; i < n; i++) if (values[i] !== current[i]) changes.push({ root, key: keys[i]!, value: values[i]! });
+  return { ok: true, changes, basis: outcome.basis, before, after: outcome.total, cells: n, held };
 }
 
 /** An intensive aggregate cell to set: the average price or unit cost of products over buckets. */

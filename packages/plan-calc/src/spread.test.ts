@@ -243,6 +243,21 @@ describe('planSpread and planScale on a plan', () => {
     });
   });
 
+  it('passes over a basis with mixed signs to the next one (a negative uplift under an empty consensus)', () => {
+    const mixed: Partial<Record<ValueRoot, Cells>> = {
+      sales: { 'a|2027-06': 10 },
+      marketing: { 'b|2027-06': -20 },
+      actuals: { 'a|2026-06': 1, 'b|2026-06': 3 },
+    };
+    const plan = planSpread(
+      { read: (root, key) => mixed[root]?.[key] },
+      { root: 'consensus', rowIds: ['a', 'b'], buckets: ['2027-06'] },
+      40,
+    );
+    // a is at its share (10) already: only b is written.
+    expect(plan).toMatchObject({ ok: true, basis: 'last-year', before: -10, changes: [{ key: 'b|2027-06', value: 30 }] });
+  });
+
   it('scales a family price to the volume-weighted average typed', () => {
     const scope = { root: 'prices', productIds: ['a', 'b'], buckets: ['2027-04'] } as const;
     // Demand: a 100, b 320 → (2 × 100 + 4 × 320) / 420.

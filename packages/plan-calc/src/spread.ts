@@ -60,16 +60,60 @@ export interface SpreadOptions {
  * @example spreadTotal([{ current: 100, decimals: 0 }, { current: 300, decimals: 0 }], 1000) // values [250, 750], basis 'current'
  */
 export function spreadTotal(cells: readonly SpreadCell[], total: number, options: SpreadOptions = {}): SpreadOutcome {
-  let decimals = 0;
-  for (const cell of cells) decimals = Math.max(decimals, cell.decimals);
-  const scale = 10 ** decimals;
-  const free: number[] = [];
-  let heldSum = 0;
+  const n = cells.length;
+  const current = new Float64Array(n);
+  const decimals = new Uint8Array(n);
+  const held = new Uint8Array(n);
   cells.forEach((cell, i) => {
-    if (cell.held) heldSum += cell.current;
-    else free.push(i);
+    current[i] = cell.current;
+    decimals[i] = cell.decimals;
+    held[i] = cell.held ? 1 : 0;
   });
-  const values = cells.map((cell) => cell.current);
+  const basis = (pick: (cell: SpreadCell) => number | undefined) => () => Float64Array.from(cells, (cell) => pick(cell) ?? 0);
+  const outcome = spreadArrays(
+    { current, decimals, held, overridden: basis((cell) => cell.overridden), lastYear: basis((cell) => cell.lastYear) },
+    total,
+    options,
+  );
+  return outcome.ok ? { ...outcome, values: Array.from(outcome.values) } : outcome;
+}
+
+/**
+ * The cells of a spread as parallel arrays, index by index: what {@link spreadTotal} takes as
+ * objects, without an object per cell (a total-row spread covers 18,000 cells).
+ */
+export interface SpreadArrays {
+  /** The values in effect now. */
+  current: ArrayLike<number>;
+  /** Decimal places each cell takes (0, 2 or 3). */
+  decimals: ArrayLike<number>;
+  /** 1 for a held cell; absent when none is held. */
+  held?: ArrayLike<number>;
+  /** What the layer overrides, cell by cell: asked for only when the values in effect have no weight. */
+  overridden?: () => ArrayLike<number>;
+  /** Last year's actuals, cell by cell: asked for only when neither basis before it has weight. */
+  lastYear?: () => ArrayLike<number>;
+}
+
+/** {@link SpreadOutcome} with the values as a typed array. */
+export type SpreadArraysOutcome =
+  { ok: true; values: Float64Array; basis: SpreadBasis | 'none'; total: number } | ({ ok: false } & SpreadProblem);
+
+/** {@link spreadTotal} on parallel arrays, by the same rules and with the same results. */
+export function spreadArrays(cells: SpreadArrays, total: number, options: SpreadOptions = {}): SpreadArraysOutcome {
+  const { current, held } = cells;
+  const n = current.length;
+  let decimals = 0;
+  for (let i = 0; i < n; i++) decimals = Math.max(decimals, cells.decimals[i]!);
+  const scale = 10 ** decimals;
+  const free = new Int32Array(n);
+  let freeCount = 0;
+  let heldSum = 0;
+  for (let i = 0; i < n; i++) {
+    if (held?.[i]) heldSum += current[i]!;
+    else free[freeCount++] = i;
+  }
+  const values = Float64Array.from(current);
   const exactTicks = (total - heldSum) * scale;
   let rest = Math.round(exactTicks);
   // Finer than any cell takes (100.5 over whole cases): a typed total is refused, a computed one rounded.
@@ -77,15 +121,19 @@ export function spreadTotal(cells: readonly SpreadCell[], total: number, options
     if (!options.round) return { ok: false, problem: 'not-whole', decimals };
     rest = Math.round(exactTicks);
   }
-  if (free.length === 0) {
+  if (freeCount === 0) {
     return rest === 0 ? { ok: true, values, basis: 'none', total: heldSum } : { ok: false, problem: 'all-held', held: heldSum };
   }
   if (rest < 0 && !options.allowNegative) return { ok: false, problem: 'held-exceed', held: heldSum };
 
   // Steps in ticks of the finest cell; steps are powers of ten, so the finest divides every other.
-  const steps = free.map((i) => 10 ** (decimals - cells[i]!.decimals));
-  let finest = steps[0]!;
-  for (const step of steps) finest = Math.min(finest, step);
+  const steps = new Float64Array(freeCount);
+  let finest = Infinity;
+  for (let j = 0; j < freeCount; j++) {
+    const step = 10 ** (decimals - cells.decimals[free[j]!]!);
+    steps[j] = step;
+    finest = Math.min(finest, step);
+  }
   let ticks = Math.abs(rest);
   if (ticks % finest !== 0) {
     if (!options.round) return { ok: false, problem: 'not-whole', decimals: decimals - Math.log10(finest) };
@@ -93,35 +141,38 @@ export function spreadTotal(cells: readonly SpreadCell[], total: number, options
   }
   const sign = rest < 0 ? -1 : 1;
 
-  let basis: SpreadBasis = 'equal';
-  let weights: number[] | undefined;
-  for (const candidate of ['current', 'overridden', 'last-year'] as const) {
-    weights = usableWeights(free.map((i) => basisValue(cells[i]!, candidate)));
-    if (weights) {
-      basis = candidate;
-      break;
-    }
+  let basis: SpreadBasis = 'current';
+  let weights = usableWeights(current, free, freeCount);
+  if (!weights && cells.overridden) {
+    basis = 'overridden';
+    weights = usableWeights(cells.overridden(), free, freeCount);
   }
-  const shares = largestRemainder(ticks, weights ?? free.map(() => 1), steps);
-  free.forEach((i, j) => (values[i] = (sign * shares[j]!) / scale));
+  if (!weights && cells.lastYear) {
+    basis = 'last-year';
+    weights = usableWeights(cells.lastYear(), free, freeCount);
+  }
+  if (!weights) {
+    basis = 'equal';
+    weights = new Float64Array(freeCount).fill(1);
+  }
+  const shares = remainderShares(ticks, weights, steps);
+  for (let j = 0; j < freeCount; j++) values[free[j]!] = (sign * shares[j]!) / scale;
   return { ok: true, values, basis, total: heldSum + (sign * ticks) / scale };
 }
 
-function basisValue(cell: SpreadCell, basis: 'current' | 'overridden' | 'last-year'): number {
-  if (basis === 'current') return cell.current;
-  return (basis === 'overridden' ? cell.overridden : cell.lastYear) ?? 0;
-}
-
-/** Weights from a basis: usable when all have one sign and they do not sum to zero. */
-function usableWeights(values: readonly number[]): number[] | undefined {
+/** Weights from a basis over the free cells: usable when all have one sign and they do not sum to zero. */
+function usableWeights(values: ArrayLike<number>, free: Int32Array, count: number): Float64Array | undefined {
   let positive = false;
   let negative = false;
-  for (const value of values) {
+  for (let j = 0; j < count; j++) {
+    const value = values[free[j]!]!;
     if (value > 0) positive = true;
     else if (value < 0) negative = true;
   }
   if (positive === negative) return undefined; // all zero, or mixed signs
-  return values.map(Math.abs);
+  const weights = new Float64Array(count);
+  for (let j = 0; j < count; j++) weights[j] = Math.abs(values[free[j]!]!);
+  return weights;
 }
 
 /**
@@ -131,11 +182,15 @@ function usableWeights(values: readonly number[]): number[] | undefined {
  * each, to the shares that lost the most in rounding. `total` must be a multiple of the smallest step.
  * @example largestRemainder(10, [1, 1, 1], [1, 1, 1]) // [4, 3, 3]
  */
-export function largestRemainder(total: number, weights: readonly number[], steps: readonly number[]): number[] {
+export function largestRemainder(total: number, weights: ArrayLike<number>, steps: ArrayLike<number>): number[] {
+  return Array.from(remainderShares(total, weights, steps));
+}
+
+function remainderShares(total: number, weights: ArrayLike<number>, steps: ArrayLike<number>): Float64Array {
   const n = weights.length;
   let weightSum = 0;
-  for (const weight of weights) weightSum += weight;
-  const shares = new Array<number>(n);
+  for (let i = 0; i < n; i++) weightSum += weights[i]!;
+  const shares = new Float64Array(n);
   const remainders = new Float64Array(n);
   let left = total;
   let uniform = true;
@@ -187,7 +242,7 @@ export function largestRemainder(total: number, weights: readonly number[], step
   }
   // What is left is smaller than the coarser steps: the finest cells take it, in the same order.
   let finest = Infinity;
-  for (const step of steps) finest = Math.min(finest, step);
+  for (let i = 0; i < n; i++) finest = Math.min(finest, steps[i]!);
   while (left > 0) {
     for (const i of order) {
       if (left <= 0) break;
