@@ -41,7 +41,9 @@ if command -v psql >/dev/null; then
   fi
 fi
 
-[ -f web/build/index.html ] || { say "building the web app"; pnpm run build >&2; }
+# What `./run start` serves: the web app and the server bundle, built from this checkout.
+say "building the web app and the server bundle"
+pnpm run build >&2
 
 pids=()
 nginx_pid=
@@ -60,7 +62,7 @@ for i in $(seq 1 "$count"); do
   mkdir -p "$dir/instance-$i"
   DATA_DIR="$dir/instance-$i" PORT=$instance_port HOST=127.0.0.1 DATABASE_URL=$database_url REDIS_URL=$redis_url \
     TRUST_PROXY=true \
-    node server/src/main.ts "$@" >"$dir/instance-$i.log" 2>&1 &
+    node --max-semi-space-size=4 server/dist/accord.mjs "$@" >"$dir/instance-$i.log" 2>&1 &
   pids+=($!)
   upstreams+="    server 127.0.0.1:$instance_port max_fails=1 fail_timeout=2s;"$'\n'
 done
