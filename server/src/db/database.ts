@@ -39,6 +39,15 @@ export function findSqliteHandle(db: Db): SQLite.Database | undefined {
   return sqliteHandles.get(db);
 }
 
+// The node-postgres pool behind each Kysely instance opened on PostgreSQL, for the same hot path:
+// there the append runs as a named (server-side prepared) statement, which Kysely cannot name.
+const postgresPools = new WeakMap<Db, pg.Pool>();
+
+/** The node-postgres pool behind `db`, or undefined when it runs on another database. */
+export function findPostgresPool(db: Db): pg.Pool | undefined {
+  return postgresPools.get(db);
+}
+
 /**
  * A migration. `dialect` says which database it runs on: PostgreSQL gets its own column types
  * and triggers, while what runs on SQLite stays exactly what shipped (migrations are frozen).
@@ -133,6 +142,14 @@ function pgTypes(driver: typeof pg) {
 const PG_LOCK_TIMEOUT_MS = 5000;
 
 /**
+ * Pooled connections kept open however long they sit idle. The pool closes others after 10 s idle,
+ * and a new connection costs the edit that needs it a connection start, a fresh backend with cold
+ * catalogue caches and the append statement prepared again: several milliseconds at the first
+ * edit after every pause in a meeting.
+ */
+const PG_WARM_CONNECTIONS = 2;
+
+/**
  * Connects to PostgreSQL (DATABASE_URL) through a pool of node-postgres connections and checks
  * that the database answers; a bad address, a refused login or a missing database is a
  * ConfigError naming the URL without its password. `onPoolError` hears errors of idle pooled
@@ -146,6 +163,7 @@ export async function openPostgres(url: string, options: { onPoolError?: (e: Err
     connectionString: url,
     types: pgTypes(driver),
     max: options.max ?? 10,
+    min: PG_WARM_CONNECTIONS,
     connectionTimeoutMillis: 10_000,
     // A write that waits longer for a lock fails, so the update is refused (4503, resent by the
     // client) instead of the room waiting for ever behind someone's long transaction.
@@ -165,6 +183,7 @@ export async function openPostgres(url: string, options: { onPoolError?: (e: Err
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   dialects.set(db, 'postgres');
+  postgresPools.set(db, pool);
   return db;
 }
 

@@ -1,8 +1,9 @@
 import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import type { ChangeKind } from '@accord/protocol';
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { COMPACTION_LOCK_SPACE } from '../db/advisory-locks.ts';
-import { dialectOf, findSqliteHandle, type Db } from '../db/database.ts';
+import { dialectOf, findPostgresPool, findSqliteHandle, type Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { LogCompactor } from './log-compactor.ts';
 import {
@@ -20,11 +21,13 @@ export type { CellChange, StoredDocument } from './document-store.ts';
  * The document store on the server's SQL database (Kysely: SQLite, or PostgreSQL). On SQLite the
  * append, which every accepted edit passes before anyone sees it, runs as prepared statements in
  * one synchronous transaction: about a third of the same transaction through Kysely (measured
- * ~60 µs against ~200 µs) with far fewer allocations.
+ * ~60 µs against ~200 µs) with far fewer allocations. On PostgreSQL it is one statement, one round
+ * trip (`appendStatement`), prepared once per pooled connection.
  */
 export class DocumentRepository implements DocumentStore {
   readonly #db: Db;
   readonly #sqlite: SQLite.Database | undefined;
+  readonly #pool: pg.Pool | undefined;
   readonly #appendOnSqlite: ((request: AppendRequest) => number) | undefined;
   readonly #updatesAfterOnSqlite: ((documentId: string, seq: number) => StoredUpdate[]) | undefined;
   readonly #compactor: LogCompactor | undefined;
@@ -37,6 +40,7 @@ export class DocumentRepository implements DocumentStore {
     this.#compactor = options.compactor;
     const sqlite = findSqliteHandle(db);
     this.#sqlite = sqlite;
+    this.#pool = findPostgresPool(db);
     if (sqlite) {
       this.#appendOnSqlite = prepareAppend(sqlite);
       this.#swapOnSqlite = prepareSwap(sqlite);
@@ -103,33 +107,51 @@ export class DocumentRepository implements DocumentStore {
    * unique index, and the append commits synchronously, unless a Kysely transaction is open on the
    * connection (one awaiting something other than the database): the append would silently join it
    * and be rolled back with it, so it waits its turn instead. On PostgreSQL, where instances append
-   * concurrently, the document's head row serialises them.
+   * concurrently, the document's head row serialises them, and the whole append is one statement:
+   * its own transaction, one round trip.
    */
   async append(request: AppendRequest): Promise<number> {
     if (this.#appendOnSqlite && !this.#sqlite!.inTransaction) return this.#appendOnSqlite(request);
+    if (this.#pool) return this.#appendPrepared(this.#pool, request);
     return this.#db.transaction().execute((trx) => this.#appendIn(trx, request));
   }
 
+  /**
+   * The append statement as a named prepared statement on a pooled connection: PostgreSQL parses
+   * and plans it once per connection instead of at every edit (about half of the statement's time
+   * on an idle server: ~0.4 of ~0.85 ms). Kysely's driver cannot name a statement, so it runs on the
+   * pool behind it; the statement itself is compiled by Kysely like any other.
+   */
+  async #appendPrepared(pool: pg.Pool, request: AppendRequest): Promise<number> {
+    const compiled = appendStatement(request).compile(this.#db);
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ seq: number }>({
+        // One name per statement text: the first append of a document inserts its head row.
+        name: request.afterSeq === 0 ? 'accord_append_first' : 'accord_append_next',
+        text: compiled.sql,
+        values: compiled.parameters as unknown[],
+      });
+      return appendedSeq(rows, request);
+    } catch (e: unknown) {
+      throw asSequenceConflict(e, request);
+    } finally {
+      // Not release(error): a refused statement leaves the connection usable (the pool drops broken ones).
+      client.release();
+    }
+  }
+
   async #appendIn(trx: Transaction<Database>, request: AppendRequest): Promise<number> {
+    if (dialectOf(this.#db) === 'postgres') {
+      try {
+        return appendedSeq((await appendStatement(request).execute(trx)).rows, request);
+      } catch (e: unknown) {
+        throw asSequenceConflict(e, request);
+      }
+    }
+    // SQLite, inside a Kysely transaction open on the connection (see append).
     const { documentId, afterSeq, userId, at } = request;
     const seq = afterSeq + 1;
-    if (dialectOf(this.#db) === 'postgres') {
-      const advanced =
-        afterSeq === 0
-          ? await trx
-              .insertInto('document_heads')
-              .values({ document_id: documentId, seq })
-              .onConflict((oc) => oc.column('document_id').doNothing())
-              .executeTakeFirst()
-          : await trx
-              .updateTable('document_heads')
-              .set({ seq })
-              .where('document_id', '=', documentId)
-              .where('seq', '=', afterSeq)
-              .executeTakeFirst();
-      const rows = 'numInsertedOrUpdatedRows' in advanced ? advanced.numInsertedOrUpdatedRows : advanced.numUpdatedRows;
-      if (Number(rows ?? 0) !== 1) throw new SequenceConflictError(documentId, afterSeq);
-    }
     try {
       await trx
         .insertInto('document_updates')
@@ -308,6 +330,75 @@ function historyRow(documentId: string, seq: number, userId: string | null, at: 
     created_at: at,
     seq,
   };
+}
+
+/**
+ * The append on PostgreSQL as one statement, so one round trip and one implicit transaction:
+ * data-modifying CTEs that advance the document's head row from `afterSeq` (or insert it, for the
+ * first append), then insert the update, its cell history (unnested from one array parameter per
+ * column, so the parameter count does not grow with the cells), the change record when there is
+ * one and the newly claimed client ids, each selecting from the advanced head: when another
+ * instance got there first, the head matches no row and nothing at all is written. Resolves with
+ * the new number, or no row then. Only two texts exist (first append or not), so each can be a
+ * prepared statement; what varies is in the parameters.
+ *
+ * Types follow the migrations: cell values are `double precision` (NULL is an empty cell),
+ * `document_clients.client_id` is `bigint`; timestamps and ids are text.
+ */
+function appendStatement(r: AppendRequest): RawBuilder<{ seq: number }> {
+  const seq = r.afterSeq + 1;
+  const head =
+    r.afterSeq === 0
+      ? sql`insert into document_heads (document_id, seq) values (${r.documentId}, ${seq})
+          on conflict (document_id) do nothing returning document_id, seq`
+      : sql`update document_heads set seq = ${seq}
+          where document_id = ${r.documentId} and seq = ${r.afterSeq} returning document_id, seq`;
+  const user = sql`${r.userId}::text`;
+  const at = sql`${r.at}::text`;
+  return sql<{ seq: number }>`with head as (${head}),
+    logged as (
+      insert into document_updates (document_id, seq, data, user_id, created_at)
+      select document_id, seq, ${r.update}::bytea, ${user}, ${at} from head
+    ),
+    history as (
+      insert into cell_history (document_id, root, cell_key, old_value, new_value, user_id, created_at, seq)
+      select head.document_id, c.root, c.cell_key, c.old_value, c.new_value, ${user}, ${at}, head.seq
+      from head cross join unnest(
+        ${r.cells.map((c) => c.root)}::text[], ${r.cells.map((c) => c.key)}::text[],
+        ${r.cells.map((c) => c.oldValue)}::double precision[], ${r.cells.map((c) => c.newValue)}::double precision[]
+      ) with ordinality as c(root, cell_key, old_value, new_value, n)
+      order by c.n
+    ),
+    change as (
+      insert into document_changes (document_id, seq, user_id, created_at, kind, summary, cells)
+      select document_id, seq, ${user}, ${at}, ${r.kind}::text, ${r.summary}::text, ${r.cells.length}::integer
+      from head where ${hasChangeRecord(r)}::boolean
+    ),
+    clients as (
+      insert into document_clients (document_id, client_id, user_id)
+      select head.document_id, c.client_id, ${user}
+      from head cross join unnest(${r.newClients}::bigint[]) as c(client_id)
+      where ${user} is not null
+    )
+    select seq from head`;
+}
+
+/** The number an append statement returned; no row: the head had moved on. */
+function appendedSeq(rows: readonly { seq: number }[], request: AppendRequest): number {
+  const row = rows[0];
+  if (!row) throw new SequenceConflictError(request.documentId, request.afterSeq);
+  return Number(row.seq);
+}
+
+/**
+ * The log's unique (document, number) index refusing the update means the document moved past
+ * `afterSeq`, as today on SQLite; any other failure (another constraint included) stays what it is.
+ */
+function asSequenceConflict(e: unknown, request: AppendRequest): unknown {
+  const constraint = (e as { constraint?: unknown } | null)?.constraint;
+  return isUniqueViolation(e) && constraint === 'document_updates_seq'
+    ? new SequenceConflictError(request.documentId, request.afterSeq)
+    : e;
 }
 
 /** Whether a change says more than its cells: a plain edit (kind `edited`, no summary) does not. */
