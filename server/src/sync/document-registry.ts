@@ -125,6 +125,8 @@ export class DocumentRegistry {
     if (!room) return;
     room.closeAll(code, reason);
     await room.flush();
+    // A fold written after the rows are deleted would bring the state back.
+    await room.compactionSettled();
     room.destroy();
   }
 

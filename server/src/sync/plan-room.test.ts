@@ -10,6 +10,7 @@ import { testDatabase } from '../db/test-database.ts';
 import { LogCompactor } from './log-compactor.ts';
 import { createLogger } from '../logger.ts';
 import { DocumentRepository } from './document.repository.ts';
+import type { DocumentStore } from './document-store.ts';
 import { HistoryRepository } from '../history/history.repository.ts';
 import { HOLD, MAX_BUFFERED_BYTES, PlanRoom, TokenBucket, type Connection, type Peer } from './plan-room.ts';
 import { HEARTBEAT, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeUpdate } from './protocol.ts';
@@ -321,6 +322,45 @@ describe('PlanRoom', () => {
       await fileDb.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('folds the live document after 500 edits without holding up the edits that follow (no worker: PostgreSQL)', async () => {
+    let release!: () => void;
+    const writing = new Promise<void>((resolve) => (release = resolve));
+    const folds: number[] = [];
+    // The same store, with no background compactor and a fold that takes until the test lets it finish.
+    const slowFold: DocumentStore = {
+      load: (id) => store.load(id),
+      append: (request) => store.append(request),
+      appendExclusive: (id, afterSeq, build) => store.appendExclusive(id, afterSeq, build),
+      annotate: (id, seq, note) => store.annotate(id, seq, note),
+      updatesAfter: (id, seq) => store.updatesAfter(id, seq),
+      compactInBackground: () => null,
+      compact: async (id, state, throughSeq, updatedAt) => {
+        folds.push(throughSeq);
+        await writing;
+        await store.compact(id, state, throughSeq, updatedAt);
+      },
+    };
+    const room = await PlanRoom.load('doc-6', slowFold, log);
+    const { socket, client } = connect(room);
+    for (let i = 0; i < 510; i++) socket.deliver(encodeUpdate(clientEdit(client, 'sales', `p${i % 30}|2031-01`, i)));
+    // Every edit is stored while the fold of the first 500 is still being written.
+    await room.flush();
+    expect(folds).toEqual([500]);
+    let stored = await store.load('doc-6');
+    expect([stored.seq, stored.stateSeq, stored.updates.length]).toEqual([510, 0, 510]);
+
+    release();
+    await room.compactionSettled();
+    stored = await store.load('doc-6');
+    expect([stored.seq, stored.stateSeq, stored.updates.length]).toEqual([510, 500, 10]);
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, stored.state!);
+    for (const update of stored.updates) Y.applyUpdate(reloaded, update.data);
+    expect(reloaded.getMap('sales').toJSON()).toEqual(room.doc.getMap('sales').toJSON());
+    expect(socket.closes).toEqual([]);
+    room.destroy();
   });
 
   it('holds an edit that arrives before the offline edit it builds on, and takes both once that arrives', async () => {

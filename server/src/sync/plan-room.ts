@@ -256,6 +256,11 @@ export class PlanRoom {
     return this.#queue;
   }
 
+  /** Resolves when the compaction in flight, if any, has been written (or failed). */
+  compactionSettled(): Promise<void> {
+    return this.#compaction ?? Promise.resolve();
+  }
+
   /** Writes the whole state as the compacted blob and drops the log it replaces. */
   async compact(): Promise<void> {
     await this.#enqueueAndWait(async () => {
@@ -327,7 +332,7 @@ export class PlanRoom {
       this.#accepted(seq);
       this.#fanout?.publish({ type: 'update', documentId: this.documentId, seq, update });
       this.#broadcast(encodeUpdate(update));
-      await this.#compactIfDue();
+      this.#compactIfDue();
     }
   }
 
@@ -426,7 +431,7 @@ export class PlanRoom {
     }
     if (!(await this.#accept(conn, update, verdict))) return;
     await this.#retryHeld(conn);
-    await this.#compactIfDue();
+    this.#compactIfDue();
   }
 
   /**
@@ -644,7 +649,7 @@ export class PlanRoom {
     this.#updatesSinceCompaction++;
   }
 
-  async #compactIfDue(): Promise<void> {
+  #compactIfDue(): void {
     if (this.#updatesSinceCompaction < COMPACT_EVERY_UPDATES || this.#compaction) return;
     const counted = this.#updatesSinceCompaction;
     const through = this.#seq;
@@ -652,9 +657,7 @@ export class PlanRoom {
     // live document is encoded here and written while the queue goes on: a fold is several round
     // trips and a WAL flush (~9 ms for a small plan), which the next edits need not wait for.
     // Edits go on meanwhile either way (their numbers are higher than what is folded).
-    const folding =
-      this.#store.compactInBackground(this.documentId, through) ??
-      this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), through, new Date().toISOString()).then(() => true);
+    const folding = this.#store.compactInBackground(this.documentId, through) ?? this.#foldLive(through);
     this.#updatesSinceCompaction = 0;
     this.#compaction = folding
       .then((swapped) => {
@@ -666,6 +669,12 @@ export class PlanRoom {
         this.#log.error({ err: e, documentId: this.documentId }, 'compaction failed; the update log keeps every change');
       })
       .finally(() => (this.#compaction = undefined));
+  }
+
+  /** Encodes the live document now (it is at `through`) and resolves true once it is stored as the compacted state. */
+  async #foldLive(through: number): Promise<boolean> {
+    await this.#store.compact(this.documentId, Y.encodeStateAsUpdate(this.doc), through, new Date().toISOString());
+    return true;
   }
 
   /** Writes the live document as the compacted state, on the event loop. */
