@@ -179,6 +179,17 @@ describe.each(['sqlite', 'postgres'] as const)('DocumentRepository.append on %s'
     }
   });
 
+  it('reads the updates after a number, or none when some of them were folded into the state', async () => {
+    for (let after = 0; after < 5; after++) await documents.append(edit('after', after));
+    const seqs = async (seq: number) => (await documents.updatesAfter('after', seq))?.map((u) => [u.seq, [...u.data]]);
+    expect(await seqs(2)).toEqual([3, 4, 5].map((n) => [n, [n, 0, 255, 7]]));
+    expect(await seqs(5)).toEqual([]);
+    expect(await documents.updatesAfter('never-stored', 0)).toEqual([]);
+    await documents.compact('after', new Uint8Array([0, 0]), 3, AT);
+    expect(await seqs(2)).toBeUndefined();
+    expect((await seqs(3))?.map(([n]) => n)).toEqual([4, 5]);
+  });
+
   it('appends exclusively after the updates it missed, with its cells and change record', async () => {
     await documents.append(edit('exclusive', 0));
     await documents.append(edit('exclusive', 1));

@@ -256,6 +256,19 @@ export class DocumentRepository implements DocumentStore {
   }
 
   async updatesAfter(documentId: string, seq: number): Promise<StoredUpdate[] | undefined> {
+    if (dialectOf(this.#db) === 'postgres') {
+      // One statement, so one snapshot and one round trip (a room catching up after a sequence
+      // conflict or a skipped number waits for it): a first row with the state's number, then the
+      // updates after `seq`.
+      const { rows } = await sql<{ seq: number; data: Uint8Array | null; through_seq: number | null }>`
+        select 0 as seq, null::bytea as data,
+          coalesce((select through_seq from document_states where document_id = ${documentId}), 0) as through_seq
+        union all
+        select seq, data, null from document_updates where document_id = ${documentId} and seq > ${seq}
+        order by seq`.execute(this.#db);
+      if (Number(rows[0]?.through_seq ?? 0) > seq) return undefined;
+      return rows.slice(1).map((r) => ({ seq: Number(r.seq), data: r.data! }));
+    }
     return this.#db.transaction().execute(async (trx) => {
       const state = await trx.selectFrom('document_states').select('through_seq').where('document_id', '=', documentId).executeTakeFirst();
       if (Number(state?.through_seq ?? 0) > seq) return undefined;
