@@ -93,7 +93,15 @@ function problemText(ctx: CellContext, target: EditTarget, problem: SpreadProble
  * one change: any cell that cannot take its entry (bounds, holds) refuses the whole edit.
  */
 export function planEntries(ctx: CellContext, items: readonly { target: EditTarget; entry: Entry }[], how: EditHow): EditOutcome {
-  const changes = new Map<string, CellChange>();
+  // The last write of a cell wins. By root, then key: a spread's keys are already hashed (the plan
+  // was read by them), where a joined `root|key` would be a new string to hash for each of 18,000.
+  const changes = new Map<HoldableRoot, Map<string, CellChange>>();
+  const put = (change: CellChange) => {
+    const root = change.root as HoldableRoot;
+    let byKey = changes.get(root);
+    if (!byKey) changes.set(root, (byKey = new Map()));
+    byKey.set(change.key, change);
+  };
   const summaries: string[] = [];
   let spreadCells = 0;
   let heldCells = 0;
@@ -109,7 +117,7 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
       const value = applyEntry(entry, cell.base, decimals);
       if (value === undefined) continue;
       if (value === null && cell.value === undefined) continue;
-      changes.set(`${root}\u0000${cell.key}`, { root, key: cell.key, value });
+      put({ root, key: cell.key, value });
       summaries.push(
         `${describeCell(ctx, target)}: ${cell.base === undefined ? '—' : formatQuantity(cell.base)} → ${value === null ? 'cleared' : formatQuantity(value)}`,
       );
@@ -126,7 +134,7 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
     if (cell.edit === 'scale') {
       const plan = planScale(ctx.read, { root: root as 'prices' | 'costs', productIds: rowIds, buckets }, total);
       if (!plan.ok) return { ok: false, message: problemText(ctx, target, { problem: plan.problem, held: plan.held }, total) };
-      for (const change of plan.changes) changes.set(`${change.root}\u0000${change.key}`, change);
+      for (const change of plan.changes) put(change);
       spreadCells += plan.cells - plan.held;
       heldCells += plan.held;
       const factor = plan.factor === null ? 'set alike' : `scaled ×${plan.factor.toFixed(3)}`;
@@ -148,16 +156,20 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
       { round: isRelative(entry) },
     );
     if (!plan.ok) return { ok: false, message: problemText(ctx, target, plan, total) };
-    for (const change of plan.changes) changes.set(`${change.root}\u0000${change.key}`, change);
+    for (const change of plan.changes) put(change);
     spreadCells += plan.cells - plan.held;
     heldCells += plan.held;
     lastBasis = BASIS_TEXT[plan.basis](root);
     summaries.push(`${describeCell(ctx, target)}: ${formatQuantity(plan.before)} → ${formatQuantity(plan.after)}, spread by ${lastBasis}`);
   }
-  for (const change of changes.values()) {
-    if (change.value === null) continue;
-    const problem = cellValueProblem(change.root, change.value);
-    if (problem) return { ok: false, message: `Nothing changed: ${problem}.` };
+  const written: CellChange[] = [];
+  for (const byKey of changes.values()) {
+    for (const change of byKey.values()) {
+      written.push(change);
+      if (change.value === null) continue;
+      const problem = cellValueProblem(change.root, change.value);
+      if (problem) return { ok: false, message: `Nothing changed: ${problem}.` };
+    }
   }
   const spread = spreadCells > 0;
   const relative = items.some((item) => isRelative(item.entry));
@@ -177,12 +189,14 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
       `Spread over ${spreadCells.toLocaleString('en-US')} cell${spreadCells === 1 ? '' : 's'}${lastBasis ? ` by ${lastBasis}` : ''}${heldCells > 0 ? `; ${heldCells} held cell${heldCells === 1 ? '' : 's'} left alone` : ''}`,
     );
   } else if (items.length > 1)
-    notes.push(`${how === 'pasted' ? 'Pasted' : relative ? 'Adjusted' : 'Filled'} ${changes.size} cell${changes.size === 1 ? '' : 's'}`);
+    notes.push(
+      `${how === 'pasted' ? 'Pasted' : relative ? 'Adjusted' : 'Filled'} ${written.length} cell${written.length === 1 ? '' : 's'}`,
+    );
   if (skippedTotals > 0) notes.push(`${skippedTotals} total${skippedTotals === 1 ? ' was' : 's were'} not cleared (type 0 to zero one)`);
   return {
     ok: true,
     edit: {
-      changes: [...changes.values()],
+      changes: written,
       note: { kind, summary: summary.slice(0, 300) },
       message: notes.length > 0 ? `${notes.join('; ')}.` : null,
     },
