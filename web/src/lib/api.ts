@@ -92,13 +92,31 @@ export function getPlan(planId: string): Promise<PlanResponse> {
   return api<PlanResponse>('GET', `/api/plans/${encodeURIComponent(planId)}`);
 }
 
+declare global {
+  interface Window {
+    /** The plan page's document state, fetched by app.html while the app's code loads. */
+    __accordDocumentState?: { documentId: string; response: Promise<Response | null> };
+  }
+}
+
+/** The response app.html started fetching for this document on page load, once; else undefined. */
+function takePrefetchedState(documentId: string): Promise<Response | null> | undefined {
+  const prefetched = typeof window === 'undefined' ? undefined : window.__accordDocumentState;
+  if (!prefetched || prefetched.documentId !== documentId) return undefined;
+  window.__accordDocumentState = undefined;
+  return prefetched.response;
+}
+
 /**
  * A plan's or scenario's whole document (Yjs V2 encoding), to fill the local copy before the
- * socket opens; null when it cannot be had (the socket's own sync then brings everything).
+ * socket opens; null when it cannot be had (the socket's own sync then brings everything). The
+ * plan page loaded directly takes the response app.html started fetching with the page.
  */
 export async function getDocumentState(documentId: string): Promise<Uint8Array | null> {
   try {
-    const response = await fetch(`/api/documents/${encodeURIComponent(documentId)}/state`, { credentials: 'same-origin' });
+    const response =
+      (await takePrefetchedState(documentId)) ??
+      (await fetch(`/api/documents/${encodeURIComponent(documentId)}/state`, { credentials: 'same-origin' }));
     return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
   } catch {
     return null;
