@@ -1,16 +1,16 @@
-// The reference grid of bench:web: RevoGrid (MIT, a well-kept virtualised grid), served by a tiny
-// HTTP server in the benchmark process and fed the same rows and values as Accord's grid shows, as
-// plain data. It takes edits over a plain WebSocket from the benchmark process, so its "remote
-// paint" crosses one network hop like Accord's, without sync, permissions, storage or maths.
+// The reference grid of bench:web: RevoGrid (MIT, a well-kept virtualised grid), fed the same rows
+// and values as Accord's grid shows, as plain data. Its page and edits are served by a relay in a
+// process of its own (`reference-relay.ts`): the benchmark process sends an edit to the relay, which
+// sends it on to the page, so an edit crosses the same two hops as in Accord (editor → server →
+// viewer), without sync, permissions, storage or maths.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { PlanCalculator, addBuckets, bucketRange, type PlanData, type ProductPlan } from '@accord/plan-calc';
 import { REPO_ROOT } from '../support/server-process.ts';
 
-const REVOGRID_DIR = path.join(REPO_ROOT, 'test/node_modules/@revolist/revogrid/dist/revo-grid');
 const HISTORY = 3;
 
 /** A row of the reference grid: labels, then one number per column (by column prop). */
@@ -58,67 +58,45 @@ export function referenceData(data: PlanData): { columns: unknown[]; rows: Refer
   return { columns, rows, buckets };
 }
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Reference grid</title>
-<script type="module" src="/revogrid/revo-grid.esm.js"></script>
-<style>html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; } revo-grid { display: block; height: 100vh; }</style>
-</head><body><revo-grid id="grid" range resize></revo-grid>
-<script type="module">
-  const grid = document.getElementById('grid');
-  const data = await (await fetch('/ref/data.json')).json();
-  await customElements.whenDefined('revo-grid');
-  grid.columns = data.columns;
-  grid.source = data.rows;
-  window.__grid = grid;
-  const props = data.columns.filter((c) => !c.pin).map((c) => c.prop);
-  const socket = new WebSocket('ws://' + location.host + '/ref/ws');
-  socket.onmessage = (event) => {
-    const { row, prop, value } = JSON.parse(event.data);
-    grid.setDataAt({ row, col: props.indexOf(prop), val: value });
-  };
-</script></body></html>`;
-
-/** The running reference: its page URL, and a way to send an edit to every open page. */
+/** The running reference: its page URL, and a way to send an edit to every open page (through the relay). */
 export interface ReferenceServer {
   url: string;
   send(edit: { row: number; prop: string; value: number }): void;
   close(): Promise<void>;
 }
 
-/** Serves the reference page, RevoGrid's files, the data and the edit socket on 127.0.0.1. */
+/** Starts the relay process with the reference data and connects to it as the sender of edits. */
 export async function startReference(data: PlanData): Promise<ReferenceServer> {
-  const body = JSON.stringify(referenceData(data));
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname === '/ref/' || url.pathname === '/ref') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    } else if (url.pathname === '/ref/data.json') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    } else if (url.pathname.startsWith('/revogrid/')) {
-      const file = path.join(REVOGRID_DIR, path.basename(url.pathname));
-      if (!fs.existsSync(file)) return void response.writeHead(404).end();
-      const type = file.endsWith('.css') ? 'text/css' : 'text/javascript';
-      response.writeHead(200, { 'content-type': type }).end(fs.readFileSync(file));
-    } else response.writeHead(404).end();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-reference-'));
+  const file = path.join(dir, 'data.json');
+  fs.writeFileSync(file, JSON.stringify(referenceData(data)));
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'test/bench/reference-relay.ts'), file], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const sockets = new Set<ServerSocket>();
-  const wss = new WebSocketServer({ server, path: '/ref/ws' });
-  wss.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`reference relay exited with ${code}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const sender = new WebSocket(`ws://127.0.0.1:${port}/ref/edits`);
+  await new Promise<void>((resolve, reject) => {
+    sender.once('open', () => resolve());
+    sender.once('error', reject);
+  });
   return {
     url: `http://127.0.0.1:${port}/ref/`,
-    send: (edit) => {
-      const text = JSON.stringify(edit);
-      for (const socket of sockets) socket.send(text);
-    },
+    send: (edit) => sender.send(JSON.stringify(edit)),
     close: async () => {
-      for (const socket of sockets) socket.terminate();
-      wss.close();
-      await new Promise((resolve) => server.close(resolve));
+      sender.terminate();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -14,7 +14,8 @@
 //     after the editor's grid shows it (local) and after a viewer's page shows it (remote);
 //  5. a reference: the same plan's rows and values as plain data in RevoGrid (`reference-grid.ts`),
 //     in the same Chromium and run, timed to the same "a cell takes a keypress" point and for the
-//     same remote repaint (edits over a plain WebSocket), so the ratios carry across machines.
+//     same remote repaint (edits relayed by a server process, as Accord's are), its runs alternating
+//     with Accord's so both see the same load, so the ratios carry across machines.
 // Prints a table and `METRIC grid_interactive_ms`, `METRIC remote_paint_p99_ms` (the meeting set-up;
 // targets < 2,000 and < 100), `METRIC remote_paint_crowded_p99_ms`, `METRIC spread_local_ms`
 // (< 150), `spread_remote_ms` (< 500), `spread_family_remote_ms`, and `grid_interactive_ratio` /
@@ -47,7 +48,6 @@ const SPREAD_RUNS = 3;
 /** `--quick`: no scroll frames and no crowded set-up (the slowest part); everything else as usual. */
 const QUICK = process.argv.includes('--quick');
 const SPREAD_MONTHS = 18;
-const REFERENCE_RUNS = 5;
 /** The reference grid's column the remote edits go to (a horizon month in view). */
 let REFERENCE_EDIT_PROP = '';
 
@@ -168,15 +168,16 @@ function paintRows(label: string, runs: PaintRun[], which: keyof PaintRun = 'all
  *   their own; this is what the viewer's computer has to do.
  * - `crowded`: all ten editors are Chromium pages on this 2-core machine, so eleven renderers share
  *   two cores. The figure says what the app costs under that load; it is not a meeting.
+ *
+ * Opens the pages and clients; `run` measures one run, so runs can alternate with the reference's.
  */
-async function remotePaint(
+async function openRemotePaint(
   browser: Browser,
   base: string,
   planUrl: string,
   users: { viewer: { cookie: string }; sales: { cookie: string; me: { user: { id: string; name: string } } } },
   setup: 'meeting' | 'crowded',
-  runs: number,
-): Promise<PaintRun[]> {
+): Promise<PaintRunner<PaintRun>> {
   const pageEditors = setup === 'meeting' ? 1 : EDITORS;
   const receiverContext = await newContext(browser, base, users.viewer.cookie);
   const receiver = await openPlan(receiverContext, planUrl);
@@ -252,8 +253,7 @@ async function remotePaint(
       );
     });
   }
-  const results: PaintRun[] = [];
-  for (let run = 0; run < runs; run++) {
+  const run = async (run: number): Promise<PaintRun> => {
     await receiver.evaluate(() => (window.__paints = []));
     for (const page of pages) await page.evaluate(() => (window.__edits = []));
     const protocolEdits = new Map<number, number>();
@@ -304,13 +304,38 @@ async function remotePaint(
       const at = paintAt.get(value);
       return at === undefined ? [] : [at - sentAt];
     });
-    results.push({ all: latencies(typedSent + protocolEdits.size, [...typed, ...spoken]), typed: latencies(typedSent, typed) });
-    const last = results.at(-1)!.all;
-    log(`${setup} run ${run + 1}: ${last.received}/${last.sent} edits painted, p99 ${round(last.p99)} ms`);
+    const result = { all: latencies(typedSent + protocolEdits.size, [...typed, ...spoken]), typed: latencies(typedSent, typed) };
+    log(`${setup} run ${run + 1}: ${result.all.received}/${result.all.sent} edits painted, p99 ${round(result.all.p99)} ms`);
+    return result;
+  };
+  const close = async () => {
+    for (const client of clients) client.destroy();
+    for (const context of contexts) await context.close();
+  };
+  return { run, close };
+}
+
+/** Runs of a remote-paint set-up, one at a time, then closes its pages. */
+interface PaintRunner<T> {
+  run(run: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** `runs` runs of each runner, alternating between them, so each sees the machine as loaded as the other. */
+async function alternate<A, B>(a: PaintRunner<A>, b: PaintRunner<B>, runs: number): Promise<[A[], B[]]> {
+  const out: [A[], B[]] = [[], []];
+  for (let run = 0; run < runs; run++) {
+    out[0].push(await a.run(run));
+    out[1].push(await b.run(run));
   }
-  for (const client of clients) client.destroy();
-  for (const context of contexts) await context.close();
-  return results;
+  return out;
+}
+
+async function runAll<T>(runner: PaintRunner<T>, runs: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let run = 0; run < runs; run++) out.push(await runner.run(run));
+  await runner.close();
+  return out;
 }
 
 /** Records, in the page, the first frame after any cell matching `selector` changed its `data-value`. */
@@ -420,27 +445,37 @@ async function measureSpreads(
   return out;
 }
 
-/** The reference grid's interactive time, each run a fresh context, like Accord's. */
-async function referenceInteractive(browser: Browser, reference: ReferenceServer): Promise<number[]> {
-  const times: number[] = [];
-  for (let run = 0; run < REFERENCE_RUNS; run++) {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    await context.addInitScript(probeReferenceInteractive);
-    const page = await context.newPage();
-    await page.goto(reference.url);
-    await page.waitForFunction(() => window.__interactive !== undefined, undefined, { timeout: 120_000 });
-    times.push(await page.evaluate(() => window.__interactive!));
-    await context.close();
-  }
-  return times;
+/** One run of the reference grid's interactive time, in a fresh context, like Accord's. */
+async function referenceInteractive(browser: Browser, reference: ReferenceServer): Promise<number> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  await context.addInitScript(probeReferenceInteractive);
+  const page = await context.newPage();
+  await page.goto(reference.url);
+  await page.waitForFunction(() => window.__interactive !== undefined, undefined, { timeout: 120_000 });
+  const time = await page.evaluate(() => window.__interactive!);
+  await context.close();
+  return time;
+}
+
+/** One run of Accord's interactive time, in a fresh context (cold cache, empty IndexedDB). */
+async function accordInteractive(browser: Browser, base: string, cookie: string, planUrl: string): Promise<number> {
+  const context = await newContext(browser, base, cookie);
+  await context.addInitScript(probeInteractive);
+  const page = await context.newPage();
+  await page.goto(planUrl);
+  await page.waitForFunction(() => window.__interactive !== undefined, undefined, { timeout: 120_000 });
+  const time = await page.evaluate(() => window.__interactive!);
+  await context.close();
+  return time;
 }
 
 /**
  * The reference grid's remote paint: the benchmark process sends ten edits a second (one per
- * "editor" cell in view, as in the meeting set-up) over a WebSocket; the page sets the cell
- * (`setDataAt`) and a MutationObserver times the first frame after the cell's text changed.
+ * "editor" cell in view, as in the meeting set-up) to the relay, which sends them on to the page;
+ * the page sets the cell (`setDataAt`) and a MutationObserver times the first frame after the
+ * cell's text changed.
  */
-async function referencePaint(browser: Browser, reference: ReferenceServer, runs: number): Promise<Latencies[]> {
+async function openReferencePaint(browser: Browser, reference: ReferenceServer): Promise<PaintRunner<Latencies>> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   await page.goto(reference.url);
@@ -461,9 +496,8 @@ async function referencePaint(browser: Browser, reference: ReferenceServer, runs
       });
     }).observe(root, { subtree: true, childList: true, characterData: true });
   });
-  const results: Latencies[] = [];
   // Cells in view: the sales forecast rows of the first SKUs, the second horizon month.
-  for (let run = 0; run < runs; run++) {
+  const run = async (run: number): Promise<Latencies> => {
     await page.evaluate(() => (window.__paints = []));
     const sent = new Map<number, number>();
     await Promise.all(
@@ -482,11 +516,11 @@ async function referencePaint(browser: Browser, reference: ReferenceServer, runs
     const paints = await page.evaluate(() => window.__paints!);
     const paintAt = new Map(paints.map((paint) => [paint.value, paint.at]));
     const values = [...sent].flatMap(([value, at]) => (paintAt.has(value) ? [paintAt.get(value)! - at] : []));
-    results.push(latencies(sent.size, values));
-    log(`reference paint run ${run + 1}: ${values.length}/${sent.size} painted, p99 ${round(results.at(-1)!.p99)} ms`);
-  }
-  await context.close();
-  return results;
+    const result = latencies(sent.size, values);
+    log(`reference paint run ${run + 1}: ${values.length}/${sent.size} painted, p99 ${round(result.p99)} ms`);
+    return result;
+  };
+  return { run, close: () => context.close() };
 }
 
 async function main(): Promise<void> {
@@ -497,6 +531,7 @@ async function main(): Promise<void> {
   }
   const server = await startServer();
   const browser = await launchChromium();
+  let reference: ReferenceServer | undefined;
   try {
     const admin = await signIn(server.url, demoEmail('admin'));
     const sales = await signIn(server.url, demoEmail('sales'));
@@ -509,19 +544,20 @@ async function main(): Promise<void> {
     if (created.code !== 0) throw new Error(`create-plan failed: ${created.stderr}`);
     const planUrl = `${server.url}/plans/${created.stdout.trim()}`;
     log(`plan of ${SKUS} SKUs × 36 months created`);
+    // The reference grid (RevoGrid), fed the same plan as plain data. Its runs alternate with
+    // Accord's, so that both are measured under the same load on this shared machine.
+    REFERENCE_EDIT_PROP = addBuckets(HORIZON_START, 1);
+    reference = await startReference(plan);
 
     // 1. Navigation → interactive grid, each run in a fresh context (cold cache, empty IndexedDB).
     const interactive: number[] = [];
+    const referenceTimes: number[] = [];
     for (let run = 0; run < INTERACTIVE_RUNS; run++) {
-      const context = await newContext(browser, server.url, sales.cookie);
-      await context.addInitScript(probeInteractive);
-      const page = await context.newPage();
-      await page.goto(planUrl);
-      await page.waitForFunction(() => window.__interactive !== undefined, undefined, { timeout: 120_000 });
-      interactive.push(await page.evaluate(() => window.__interactive!));
-      await context.close();
+      interactive.push(await accordInteractive(browser, server.url, sales.cookie, planUrl));
+      referenceTimes.push(await referenceInteractive(browser, reference));
     }
     log(`interactive: ${interactive.map((v) => Math.round(v)).join(', ')} ms`);
+    log(`reference interactive: ${referenceTimes.map((v) => Math.round(v)).join(', ')} ms`);
 
     // 2. Scroll frame times: the scroller moves one step per frame, down then back up.
     const frames: { median: number; p95: number; max: number }[] = [];
@@ -552,25 +588,20 @@ async function main(): Promise<void> {
       await context.close();
     }
 
-    // 3. Remote paint with 10 editors, in two set-ups (see the header and test/bench/README.md).
-    const paint = await remotePaint(browser, server.url, planUrl, { viewer, sales }, 'meeting', PAINT_RUNS);
-    const crowded = QUICK ? [] : await remotePaint(browser, server.url, planUrl, { viewer, sales }, 'crowded', CROWDED_RUNS);
+    // 3. Remote paint with 10 editors, in two set-ups (see the header and test/bench/README.md); the
+    // meeting's runs alternate with the reference grid's.
+    const meeting = await openRemotePaint(browser, server.url, planUrl, { viewer, sales }, 'meeting');
+    const referenceRunner = await openReferencePaint(browser, reference);
+    const [paint, referencePaints] = await alternate(meeting, referenceRunner, PAINT_RUNS);
+    await meeting.close();
+    await referenceRunner.close();
+    const crowded = QUICK
+      ? []
+      : await runAll(await openRemotePaint(browser, server.url, planUrl, { viewer, sales }, 'crowded'), CROWDED_RUNS);
 
     // 4. Spreads typed in Chromium: the total over 18 months, a family's quarter.
     const spread = await measureSpreads(browser, server.url, planUrl, { viewer, sales });
 
-    // 5. The reference grid (RevoGrid) in the same Chromium, fed the same plan as plain data.
-    REFERENCE_EDIT_PROP = addBuckets(HORIZON_START, 1);
-    const reference = await startReference(plan);
-    let referenceTimes: number[];
-    let referencePaints: Latencies[];
-    try {
-      referenceTimes = await referenceInteractive(browser, reference);
-      log(`reference interactive: ${referenceTimes.map((v) => Math.round(v)).join(', ')} ms`);
-      referencePaints = await referencePaint(browser, reference, PAINT_RUNS);
-    } finally {
-      await reference.close();
-    }
     const accordPaintP99 = median(paint.map((r) => r.all.p99));
     const referencePaintP99 = median(referencePaints.map((r) => r.p99));
 
@@ -617,6 +648,7 @@ async function main(): Promise<void> {
     console.log(`METRIC grid_interactive_ratio ${round(median(interactive) / median(referenceTimes), 3)}`);
     console.log(`METRIC remote_paint_ratio ${round(accordPaintP99 / referencePaintP99, 3)}`);
   } finally {
+    await reference?.close();
     await browser.close();
     await server.stop();
   }
