@@ -2,9 +2,14 @@
 // family, total and quarter cells spreads to the SKU months below for everyone, holds survive
 // spreads, range fills and "+5%" are one change each, finance edits prices and everyone sees the
 // revenue move, and a cell a planner may not edit says why.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { buildPlan } from '../bench/big-plan.ts';
 import { cellOf, selectCell, signInThroughPage, serverAndBrowser } from '../support/browser.ts';
+import { demoEmail, signIn } from '../support/clients.ts';
+import { runCli } from '../support/server-process.ts';
 
 const grid = '[data-testid=plan-grid]';
 
@@ -279,5 +284,43 @@ describe('planning top-down in the grid (Chromium, two users)', () => {
         /^The sales forecast closed when the demand review( \(owner [^)]+\))? ended; now at supply review, only leaders change it\.$/,
       );
     for (const page of [viewer, sales, leader]) await page.context().close();
+  });
+
+  // Last: it adds a plan, and the tests above open the first plan in the list.
+  it('spreads a total over the horizon of a larger plan (drawn before it is written) for everyone, as one undo step', async () => {
+    // 60 SKUs × 36 months: 2,160 cells under the total's horizon cell, enough for the session to
+    // draw the spread first and write it right after (PlanSession's DRAW_FIRST_CELLS).
+    const admin = await signIn(env.base, demoEmail('admin'));
+    const file = path.join(env.server.dataDir, 'larger-plan.json');
+    fs.writeFileSync(file, JSON.stringify(buildPlan(60, 'Larger plan')));
+    const created = await runCli(env.server.dataDir, ['create-plan', '--workspace', admin.me.memberships[0]!.workspaceId, '--from', file]);
+    expect(created.code).toBe(0);
+    const open = async (role: string) => {
+      const page = await (await env.browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+      await signInThroughPage(page, env.base, `${role}@demo.accord.test`);
+      await page.goto(`${env.base}/plans/${created.stdout}`);
+      await page.waitForSelector(grid);
+      await expect.poll(() => page.locator('[data-testid=connection-status]').textContent()).toBe('live');
+      await showLayers(page, ['sales']);
+      await scrollToColumn(page, 'horizon');
+      return page;
+    };
+    const sales = await open('sales');
+    const viewer = await open('viewer');
+    const totalKey = 'total|horizon';
+    const before = (await numberOf(sales, 'sales', totalKey))!;
+    await selectCell(sales, cellOf('sales', totalKey));
+    await typeAndEnter(sales, '+5%');
+    const after = Math.round(before * 1.05);
+    await expect.poll(() => numberOf(sales, 'sales', totalKey)).toBe(after);
+    await expect
+      .poll(() => sales.locator('[data-testid=grid-message]').textContent())
+      .toMatch(/^Spread over 2,160 cells by current values/);
+    await expect.poll(() => numberOf(viewer, 'sales', totalKey), { timeout: 20_000 }).toBe(after);
+    // One undo takes all 2,160 cells back, for everyone.
+    await sales.keyboard.press('Control+z');
+    await expect.poll(() => numberOf(sales, 'sales', totalKey)).toBe(before);
+    await expect.poll(() => numberOf(viewer, 'sales', totalKey), { timeout: 20_000 }).toBe(before);
+    for (const page of [sales, viewer]) await page.context().close();
   });
 });
