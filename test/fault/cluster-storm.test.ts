@@ -1,24 +1,14 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode, type Role } from '@accord/protocol';
-import { cellKey, type ValueRoot } from '@accord/plan-calc';
-import { readPlanData, setCell } from '@accord/plan-model';
+import type { ValueRoot } from '@accord/plan-calc';
+import { readPlanData } from '@accord/plan-model';
+import { editStorm, seeded, WRITABLE } from '../support/edit-storm.ts';
 import { startCluster, type Cluster } from '../support/cluster.ts';
 import { connectStore } from '../support/store.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
 
-/** Roots each writing role may change at the demo plan's stage, so every random edit is an honest one. */
-const WRITABLE: Partial<Record<Role, ValueRoot[]>> = {
-  sales: ['sales', 'marketing'],
-  operations: ['production', 'capacity', 'inventory'],
-  finance: ['prices', 'costs', 'budget'],
-  leader: ['consensus'],
-};
 const WRITERS_PER_ROLE = 6;
-
-function seeded(seed: number) {
-  return () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-}
 
 /** The per-client maximum of several state vectors: everything any of them holds. */
 function union(vectors: Map<number, number>[]): Map<number, number> {
@@ -80,22 +70,7 @@ describe('cluster: an edit storm through a crash and a Redis restart', () => {
     const products = Object.keys(readPlanData(observers[0]!.doc).products).slice(0, 8);
     const months = ['2099-01', '2099-02', '2099-03'];
 
-    let editing = true;
-    let edits = 0;
-    const editLoop = (async () => {
-      while (editing) {
-        for (const { client, roots } of writers) {
-          if (random() < 0.6) continue;
-          const root = roots[Math.floor(random() * roots.length)]!;
-          const product = products[Math.floor(random() * products.length)]!;
-          const key =
-            root === 'inventory' || root === 'prices' || root === 'costs' ? product : cellKey(product, months[Math.floor(random() * 3)]!);
-          setCell(client.doc, root, key, Math.round(random() * 10_000));
-          edits++;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
+    const storm = editStorm({ writers, products, months, random, skip: 0.6, intervalMs: 50 });
     const received = () => union(observers.map((observer) => vectorOf(observer.doc)));
     /** The document as stored in PostgreSQL: the compacted state and the log after it. */
     const storedDoc = async () => {
@@ -131,8 +106,7 @@ describe('cluster: an edit storm through a crash and a Redis restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const beforeEnd = received();
 
-    editing = false;
-    await editLoop;
+    const edits = await storm.stop();
     expect(edits).toBeGreaterThan(300);
     // Honest edits are never refused, whatever instance they reached.
     const refusals = clients

@@ -1,23 +1,12 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Role } from '@accord/protocol';
-import { cellKey, type ValueRoot } from '@accord/plan-calc';
-import { readPlanData, setCell } from '@accord/plan-model';
+import type { ValueRoot } from '@accord/plan-calc';
+import { readPlanData } from '@accord/plan-model';
+import { editStorm, seeded, WRITABLE } from '../support/edit-storm.ts';
 import { makeDataDir, startServer, type ServerProcess } from '../support/server-process.ts';
 import { freePort } from '../support/browser.ts';
 import { connectPlan, demoEmail, firstPlanId, signIn, synced, type PlanClient } from '../support/clients.ts';
-
-/** Roots each writing role may change, so every random edit is an honest one. */
-const WRITABLE: Partial<Record<Role, ValueRoot[]>> = {
-  sales: ['sales', 'marketing'],
-  operations: ['production', 'capacity', 'inventory'],
-  finance: ['prices', 'costs', 'budget'],
-  leader: ['consensus'],
-};
-
-function seeded(seed: number) {
-  return () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-}
 
 /** True when `a` holds at least everything `b` holds (per client, clock ≥). */
 function dominates(a: Map<number, number>, b: Map<number, number>): boolean {
@@ -59,22 +48,7 @@ describe('fault: SIGKILL while 20 clients edit', () => {
     const products = Object.keys(readPlanData(observer.doc).products).slice(0, 6);
     const months = ['2099-01', '2099-02', '2099-03'];
 
-    let editing = true;
-    let edits = 0;
-    const editLoop = (async () => {
-      while (editing) {
-        for (const { client, roots } of writers) {
-          if (random() < 0.5) continue;
-          const root = roots[Math.floor(random() * roots.length)]!;
-          const product = products[Math.floor(random() * products.length)]!;
-          const key =
-            root === 'inventory' || root === 'prices' || root === 'costs' ? product : cellKey(product, months[Math.floor(random() * 3)]!);
-          setCell(client.doc, root, key, Math.round(random() * 10_000));
-          edits++;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 40));
-      }
-    })();
+    const storm = editStorm({ writers, products, months, random, skip: 0.5, intervalMs: 40 });
 
     for (let round = 0; round < 3; round++) {
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -94,8 +68,7 @@ describe('fault: SIGKILL while 20 clients edit', () => {
       for (const { client } of writers) client.provider.connect();
     }
 
-    editing = false;
-    await editLoop;
+    const edits = await storm.stop();
     expect(edits).toBeGreaterThan(200);
     // Let every replica converge, then compare them with what a fresh client loads from storage.
     await vi.waitFor(
