@@ -187,15 +187,36 @@ async function benchTarget(target: Target): Promise<Results> {
   await target.start();
   const tReady = performance.now();
   let resynced = 0;
+  const syncedAt: number[] = [];
   await Promise.all(
     everyone.map((c) =>
       c.syncedAfter(tKill, RECONNECT_TIMEOUT_MS).then(
-        () => resynced++,
+        (at) => {
+          resynced++;
+          syncedAt.push(at - tKill);
+        },
         () => undefined,
       ),
     ),
   );
   const tAll = performance.now();
+  // Where the time goes: when clients synced again, and how many attempts each needed (y-websocket
+  // backs off 200, 400, 800, 1,600 ms between attempts, so one refused attempt costs a step).
+  const attemptsAfterKill = everyone.map((c) => c.attempts.filter((t) => t > tKill).length);
+  if (attemptsAfterKill.some((n) => n > 0)) {
+    const byCount = new Map<number, number>();
+    for (const n of attemptsAfterKill) byCount.set(n, (byCount.get(n) ?? 0) + 1);
+    const sorted = [...syncedAt].sort((a, b) => a - b);
+    const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
+    notes.push(
+      `reconnect: listening at ${Math.round(tReady - tKill)} ms; synced after the kill at p10 ${at(0.1)}, p50 ${at(0.5)}, ` +
+        `p90 ${at(0.9)}, last ${at(1)} ms; attempts per client: ` +
+        [...byCount]
+          .sort(([a], [b]) => a - b)
+          .map(([n, count]) => `${n}×${count}`)
+          .join(', '),
+    );
+  }
   if (resynced < everyone.length) notes.push(`only ${resynced}/${everyone.length} resynced within ${RECONNECT_TIMEOUT_MS / 1000} s`);
   const reconnectMs = resynced === everyone.length ? tAll - tKill : Infinity;
   // Lost: observed before the kill but missing afterwards everywhere, checked by a fresh client per plan

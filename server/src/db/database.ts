@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
@@ -108,10 +108,36 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   sqliteHandles.set(db, sqlite);
   dialects.set(db, 'sqlite');
   return db;
+}
+
+// Statements kept prepared per SQL text: Kysely's SQLite driver prepares every query anew, and
+// preparing (parsing and planning in SQLite) was a third of a small query's time (~20 µs; in a
+// profile of 500 sockets reconnecting at once, 53 of the ~100 ms their sign-in and access queries
+// took). Kysely runs one query at a time on its one connection, so a statement is never in use
+// twice at once; SQLite re-prepares a kept statement itself when a migration changes the schema.
+const STATEMENT_CACHE_SIZE = 500;
+
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = kept.get(sql);
+      if (statement) {
+        // Most recently used last, so the least recently used is dropped first.
+        kept.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (kept.size >= STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);
+      }
+      kept.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 // PostgreSQL's type ids (pg_type.oid) whose text pg would hand over as strings.

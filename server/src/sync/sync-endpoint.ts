@@ -5,8 +5,8 @@ import { CloseCode } from '@accord/protocol';
 import type { Logger } from '../logger.ts';
 import type { SessionService } from '../auth/session.service.ts';
 import type { TokenService } from '../auth/token.service.ts';
-import { authenticate, bearerToken, type Credential } from '../auth/principal.ts';
-import type { PlanService } from '../plans/plan.service.ts';
+import { authenticate, bearerToken, type Credential, type Principal } from '../auth/principal.ts';
+import type { DocumentAccess, PlanService } from '../plans/plan.service.ts';
 import { HttpError } from '../errors.ts';
 import { SESSION_COOKIE, parseCookie } from '../auth/cookies.ts';
 import { isAllowedOrigin } from '../auth/origin.ts';
@@ -57,6 +57,12 @@ export class SyncEndpoint {
   readonly #revalidator: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
   readonly #connectionsByUser = new Map<string, number>();
+  // Sign-in and access lookups under way, shared by the upgrades that ask the same at the same
+  // moment: after a restart every browser of a meeting reconnects at once, with a handful of
+  // sessions asking for the same few plans. An entry lives until its lookup settles, and access
+  // events drop them all, so no upgrade that starts after a change is answered from before it.
+  readonly #signingIn = new Map<string, Promise<Principal | undefined>>();
+  readonly #opening = new Map<string, Promise<DocumentAccess>>();
   #closing = false;
 
   constructor(options: SyncEndpointOptions) {
@@ -67,6 +73,8 @@ export class SyncEndpoint {
     this.#revalidator = setInterval(() => void this.#revalidateAll(), REVALIDATE_INTERVAL_MS);
     this.#revalidator.unref();
     this.#unsubscribe = options.access.subscribe((event) => {
+      this.#signingIn.clear();
+      this.#opening.clear();
       switch (event.type) {
         case 'credential-ended':
           this.#closeCredentialSockets(event.credential);
@@ -133,8 +141,6 @@ export class SyncEndpoint {
   }
 
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const requestId = randomId();
-    const log = this.#options.log.child({ requestId });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const planId = SYNC_PATH.exec(url.pathname)?.[1];
     if (!planId) return rejectUpgrade(socket, 404, 'Not Found', 'No such endpoint.');
@@ -150,10 +156,11 @@ export class SyncEndpoint {
       );
       if (!originOk) return rejectUpgrade(socket, 403, 'Forbidden', 'Cross-site WebSocket connections are not accepted.');
     }
-    const auth = await authenticate(
-      { bearer: bearer ?? undefined, sessionToken: parseCookie(req.headers.cookie, SESSION_COOKIE) },
-      this.#options.sessions,
-      this.#options.tokens,
+    const credentials = { bearer: bearer ?? undefined, sessionToken: parseCookie(req.headers.cookie, SESSION_COOKIE) };
+    const auth = await shared(
+      this.#signingIn,
+      credentials.bearer !== undefined ? `bearer ${credentials.bearer}` : `session ${credentials.sessionToken}`,
+      () => authenticate(credentials, this.#options.sessions, this.#options.tokens),
     );
     if (!auth) return rejectUpgrade(socket, 401, 'Unauthorized', 'Sign in to open this plan.');
     if ((this.#connectionsByUser.get(auth.user.id) ?? 0) >= MAX_CONNECTIONS_PER_USER) {
@@ -162,7 +169,9 @@ export class SyncEndpoint {
     let role;
     try {
       // A scenario's document syncs like its plan's, with the same members and roles.
-      ({ role } = await this.#options.plans.getDocumentAccess(auth.user.id, planId));
+      ({ role } = await shared(this.#opening, `${auth.user.id} ${planId}`, () =>
+        this.#options.plans.getDocumentAccess(auth.user.id, planId),
+      ));
     } catch (e: unknown) {
       if (e instanceof HttpError) return rejectUpgrade(socket, e.status, 'Not Found', e.message);
       throw e;
@@ -177,7 +186,7 @@ export class SyncEndpoint {
         credential: auth.credential,
         clientIds: new Set(),
         rate: new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst),
-        log: log.child({ userId: auth.user.id, planId }),
+        log: this.#options.log.child({ requestId: randomId(), userId: auth.user.id, planId }),
         lastSentAt: performance.now(),
       };
       if (room.destroyed) {
@@ -298,4 +307,16 @@ function rejectUpgrade(socket: Duplex, status: number, statusText: string, messa
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+/** The lookup under way for `key` in `pending`, or a new one, remembered until it settles. */
+function shared<T>(pending: Map<string, Promise<T>>, key: string, lookup: () => Promise<T>): Promise<T> {
+  let found = pending.get(key);
+  if (!found) {
+    found = lookup().finally(() => {
+      if (pending.get(key) === found) pending.delete(key);
+    });
+    pending.set(key, found);
+  }
+  return found;
 }

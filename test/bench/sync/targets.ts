@@ -21,6 +21,8 @@ export interface BenchClient {
   lastSyncAt: number;
   /** Resolves at the next completed sync after `after` (performance.now()), or rejects after `timeoutMs`. */
   syncedAfter(after: number, timeoutMs: number): Promise<number>;
+  /** performance.now() of every connection attempt the client's provider made (y-websocket clients only). */
+  attempts: number[];
   destroy(): void;
 }
 
@@ -61,6 +63,7 @@ function trackSync(doc: Y.Doc, destroy: () => void): { client: BenchClient; onSy
   const client: BenchClient = {
     doc,
     lastSyncAt: -1,
+    attempts: [],
     syncedAfter(after, timeoutMs) {
       if (client.lastSyncAt > after) return Promise.resolve(client.lastSyncAt);
       return new Promise((resolve, reject) => {
@@ -94,6 +97,13 @@ function trackSync(doc: Y.Doc, destroy: () => void): { client: BenchClient; onSy
     }
   };
   return { client, onSynced };
+}
+
+/** Records when a y-websocket provider starts each connection attempt (its 'connecting' status). */
+function countAttempts(provider: WebsocketProvider, client: BenchClient): void {
+  provider.on('status', ({ status }: { status: string }) => {
+    if (status === 'connecting') client.attempts.push(performance.now());
+  });
 }
 
 /** Waits for a child process to print `READY <port>`. */
@@ -234,6 +244,7 @@ export class YwssTarget extends LauncherTarget {
     provider.on('sync', (isSynced: boolean) => {
       if (isSynced) onSynced();
     });
+    countAttempts(provider, client);
     return client;
   }
 }
@@ -468,6 +479,7 @@ export class AccordTarget implements Target {
     plan_.provider.on('sync', (isSynced: boolean) => {
       if (isSynced) onSynced();
     });
+    countAttempts(plan_.provider, client);
     return client;
   }
 
