@@ -63,6 +63,8 @@ export class SequenceConflictError extends Error {
 export interface DocumentStore {
   /** The state and the updates after it (one consistent read), with the client id owners. */
   load(documentId: string): Promise<StoredDocument>;
+  /** Client id → the user whose edits brought it, as `load` gives them, without the document. */
+  clientOwners(documentId: string): Promise<Map<number, string>>;
   /** Stores an accepted change; resolves with its sequence number once committed. */
   append(request: AppendRequest): Promise<number>;
   /**

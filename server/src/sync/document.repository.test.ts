@@ -153,12 +153,13 @@ describe.each(['sqlite', 'postgres'] as const)('DocumentRepository.append on %s'
       { client_id: 1, user_id: 'u1' },
       { client_id: 4_294_967_295, user_id: 'u1' },
     ]);
-    expect((await documents.load('clients')).clients).toEqual(
-      new Map([
-        [1, 'u1'],
-        [4_294_967_295, 'u1'],
-      ]),
-    );
+    const owners = new Map([
+      [1, 'u1'],
+      [4_294_967_295, 'u1'],
+    ]);
+    expect((await documents.load('clients')).clients).toEqual(owners);
+    expect(await documents.clientOwners('clients')).toEqual(owners);
+    expect(await documents.clientOwners('nobody-wrote-here')).toEqual(new Map());
   });
 
   it('takes a number the log already holds as a sequence conflict and writes nothing', async () => {

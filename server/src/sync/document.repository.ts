@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import type { ChangeKind } from '@accord/protocol';
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { COMPACTION_LOCK_SPACE } from '../db/advisory-locks.ts';
 import { dialectOf, findPostgresPool, findSqliteHandle, type Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
@@ -79,20 +79,20 @@ export class DocumentRepository implements DocumentStore {
           .execute();
         // PostgreSQL keeps the head row; on SQLite (one writer) the log and the state say it.
         const head = await trx.selectFrom('document_heads').select('seq').where('document_id', '=', documentId).executeTakeFirst();
-        const clients = await trx
-          .selectFrom('document_clients')
-          .select(['client_id', 'user_id'])
-          .where('document_id', '=', documentId)
-          .execute();
+        const clients = await clientOwnersIn(trx, documentId);
         const stateSeq = Number(state?.through_seq ?? 0);
         return {
           state: state?.state,
           stateSeq,
           updates: updates.map((u) => ({ seq: Number(u.seq), data: u.data })),
           seq: Math.max(Number(head?.seq ?? 0), stateSeq, Number(updates.at(-1)?.seq ?? 0)),
-          clients: new Map(clients.map((c) => [Number(c.client_id), c.user_id])),
+          clients,
         };
       });
+  }
+
+  clientOwners(documentId: string): Promise<Map<number, string>> {
+    return clientOwnersIn(this.#db, documentId);
   }
 
   /**
@@ -397,6 +397,11 @@ function appendStatement(r: AppendRequest): RawBuilder<{ seq: number }> {
 }
 
 /** The number an append statement returned; no row: the head had moved on. */
+async function clientOwnersIn(db: Kysely<Database>, documentId: string): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('document_clients').select(['client_id', 'user_id']).where('document_id', '=', documentId).execute();
+  return new Map(rows.map((c) => [Number(c.client_id), c.user_id]));
+}
+
 function appendedSeq(rows: readonly { seq: number }[], request: AppendRequest): number {
   const row = rows[0];
   if (!row) throw new SequenceConflictError(request.documentId, request.afterSeq);

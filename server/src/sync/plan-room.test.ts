@@ -331,6 +331,7 @@ describe('PlanRoom', () => {
     // The same store, with no background compactor and a fold that takes until the test lets it finish.
     const slowFold: DocumentStore = {
       load: (id) => store.load(id),
+      clientOwners: (id) => store.clientOwners(id),
       append: (request) => store.append(request),
       appendExclusive: (id, afterSeq, build) => store.appendExclusive(id, afterSeq, build),
       annotate: (id, seq, note) => store.annotate(id, seq, note),

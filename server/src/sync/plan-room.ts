@@ -452,7 +452,7 @@ export class PlanRoom {
         // owners again and judge once more; a forged id stays forbidden.
         ownersRead = true;
         await this.#catchUp();
-        for (const [client, user] of (await this.#store.load(this.documentId)).clients) this.#clientOwners.set(client, user);
+        for (const [client, user] of await this.#store.clientOwners(this.documentId)) this.#clientOwners.set(client, user);
         verdict = this.#judge(conn, update);
         continue;
       }
