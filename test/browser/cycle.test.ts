@@ -59,12 +59,35 @@ describe('the monthly cycle in the browser (Chromium)', () => {
       .poll(() => leader.locator('[data-testid=cycle-reopened]').textContent(), WAIT)
       .toMatch(/Demand review was reopened by Leila Haddad on .*: “A late promotion changes the sparkling forecast”/);
     await expect.poll(() => editable(sales, 'sales').count(), WAIT).toBeGreaterThan(0);
+    // The stage in the plan's header says it was reopened, and why.
+    await expect
+      .poll(() => sales.locator('[data-testid=stage-reopened]').textContent(), WAIT)
+      .toBe('reopened: “A late promotion changes the sparkling forecast”');
     // Everyone reads the reason on the cycle bar.
     await sales.goto(`${env.base}/plans/${planId}/review`);
     await expect
       .poll(() => sales.locator('[data-testid=cycle-reopened]').textContent(), WAIT)
       .toContain('A late promotion changes the sparkling forecast');
     expect(await sales.locator('[data-testid=advance-stage]').count()).toBe(0);
+    expect(await sales.locator('[data-testid=cycle-earlier-reopenings]').count()).toBe(0);
+
+    // A second close and reopening: the bar leads with the newest and keeps the earlier one.
+    await leader.click('[data-testid=advance-stage]');
+    await leader.click('[data-testid=close-stage-confirm-button]');
+    await leader.waitForSelector('[data-testid=cycle-bar][data-stage=supply-review]', WAIT);
+    await leader.click('[data-testid=reopen-stage]');
+    await leader.fill('input[name=reopen-reason]', 'A customer moved an order into March');
+    await leader.click('[data-testid=reopen-stage-submit]');
+    await leader.waitForSelector('[data-testid=cycle-bar][data-stage=demand-review]', WAIT);
+    await expect
+      .poll(() => leader.locator('[data-testid=cycle-reopened]').textContent(), WAIT)
+      .toContain('A customer moved an order into March');
+    const earlier = leader.locator('[data-testid=cycle-earlier-reopenings]');
+    expect(await earlier.locator('summary').textContent()).toBe('1 earlier reopening in this cycle');
+    await earlier.locator('summary').click();
+    expect(await earlier.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^\s*Demand review, by Leila Haddad on .*: “A late promotion changes the sparkling forecast”\s*$/),
+    ]);
     await leader.context().close();
     await sales.context().close();
   });

@@ -45,7 +45,7 @@ describe('comments, decisions and snapshots (Chromium)', () => {
       .first()
       .getAttribute('data-key'))!;
     await selectCell(sales, cellOf('sales', key));
-    await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('sales');
+    await expect.poll(() => sales.locator('[data-testid=new-thread-anchor]').textContent(), poll).toContain('Sales forecast');
     await sales.locator('[data-testid=new-thread-text]').click();
     await sales.keyboard.type('Can we afford this uplift, @Fi');
     const option = sales.locator('[data-testid=mention-option]');
@@ -162,9 +162,11 @@ describe('comments, decisions and snapshots (Chromium)', () => {
       .nth(1)
       .getAttribute('data-key'))!;
     const [rowId] = key.split('|') as [string, string];
-    await typeInto(plan, 'consensus', key, '4321');
-    await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('4321');
-    const changed = review.locator(`[data-testid=compare-row][data-root=consensus][data-row-id="${rowId}"]`).filter({ hasText: '4,321' });
+    // Far above the demand it overrides, so the change tops the comparison (sorted by impact; the
+    // change is counted from the demand in effect, not from nothing).
+    await typeInto(plan, 'consensus', key, '432100');
+    await expect.poll(() => plan.locator(cellOf('consensus', key)).getAttribute('data-value'), poll).toBe('432100');
+    const changed = review.locator(`[data-testid=compare-row][data-root=consensus][data-row-id="${rowId}"]`).filter({ hasText: '432,100' });
     await expect.poll(() => changed.count(), { timeout: 45_000 }).toBeGreaterThan(0);
     expect(await changed.first().textContent()).toContain('Consensus demand');
     expect(await changed.first().textContent()).not.toContain(rowId);

@@ -43,7 +43,17 @@ describe('meetings: presenting, following and offline edits (Chromium)', () => {
     };
     await selectCell(sales, cellAt(first));
     await expect.poll(() => marks.getAttribute('data-marks'), markPoll).toBe(`${salesId}@${first}`);
-    await expect.poll(() => marks.locator('.mark').textContent(), markPoll).toBe(salesName);
+    // The tag names the colleague, then shrinks to their initials so it does not hide the number.
+    await expect.poll(() => marks.locator('.mark .full').textContent(), markPoll).toBe(salesName);
+    const initials = salesName
+      .split(/\s+/)
+      .map((word) => word[0])
+      .filter((_, i, all) => i === 0 || i === all.length - 1)
+      .join('')
+      .toUpperCase();
+    expect(await marks.locator('.mark .initials').textContent()).toBe(initials);
+    await expect.poll(() => marks.locator('.mark .full').evaluate((el) => el.getBoundingClientRect().width), markPoll).toBe(0);
+    expect(await marks.locator('.mark .initials').evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(0);
     // The frame sits exactly on the cell.
     const frame = await marks.locator('.mark').boundingBox();
     const cellBox = await leader.locator(cellAt(first)).boundingBox();

@@ -9,7 +9,7 @@ import {
   type InboxResponse,
   type SnapshotListResponse,
 } from '@accord/protocol';
-import { cellKey } from '@accord/plan-calc';
+import { bucketRange, cellKey } from '@accord/plan-calc';
 import { createThread, findCell, getMeta, replyToThread, setCell } from '@accord/plan-model';
 import { runCli, startServer, type ServerProcess } from '../support/server-process.ts';
 import { connectStore } from '../support/store.ts';
@@ -144,6 +144,15 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
     const key = cellKey('SPA-001', getMeta(operations.doc).horizonStart);
     setCell(operations.doc, 'production', key, 12_345);
     await vi.waitFor(() => expect(findCell(operations.doc, 'production', key)).toBe(12_345));
+    // Sales types a forecast over a month that followed the statistical forecast.
+    const sales = await open('sales');
+    // The eighth month: the demo's sales overrides reach six months ahead at most.
+    const salesKey = cellKey('SPA-003', bucketRange(getMeta(sales.doc).horizonStart, 8)[7]!);
+    const statistical = findCell(sales.doc, 'statistical', salesKey)!;
+    expect(statistical).toBeGreaterThan(0);
+    setCell(sales.doc, 'sales', salesKey, null);
+    setCell(sales.doc, 'sales', salesKey, statistical + 500);
+    await vi.waitFor(() => expect(findCell(sales.doc, 'sales', salesKey)).toBe(statistical + 500));
     // The plan is at demand review: locking is the executive stage's act, so the leader must say
     // that the remaining stages close with it.
     const early = await api<{ error: { code: string; message: string } }>('leader', 'POST', `/plans/${planId}/snapshots`, {
@@ -181,6 +190,18 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
       `/plans/${planId}/compare?from=${(await api<SnapshotListResponse>('viewer', 'GET', `/plans/${planId}/snapshots`)).body.baselineSnapshotId}&to=${locked.body.id}`,
     );
     expect(versusBaseline.body.cells.find((c) => c.root === 'production' && c.rowId === 'SPA-001' && c.to === 12_345)).toBeTruthy();
+    // The forecast changed by what was typed over the statistical forecast in effect, not by all of it.
+    const baselineId = (await api<SnapshotListResponse>('viewer', 'GET', `/plans/${planId}/snapshots`)).body.baselineSnapshotId;
+    const salesChanges = await api<CompareResponse>(
+      'viewer',
+      'GET',
+      `/plans/${planId}/compare?from=${baselineId}&to=${locked.body.id}&root=sales&limit=500`,
+    );
+    const typed = salesChanges.body.cells.find((c) => c.rowId === 'SPA-003' && c.to === statistical + 500);
+    expect(typed).toMatchObject({ fromFollows: 'statistical', toFollows: null });
+    expect(typed!.from).toBeGreaterThan(0);
+    expect(typed!.volumeDelta).toBe(statistical + 500 - typed!.from!);
+    expect(typed!.volumeDelta).toBeLessThan(statistical);
 
     const verified = await runCli(server.dataDir, ['verify-snapshots']);
     expect(verified.code).toBe(0);

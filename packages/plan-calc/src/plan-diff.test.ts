@@ -69,8 +69,58 @@ describe('plan diff', () => {
     const b = clone(a);
     b.cells.prices.p = 6;
     expect(diffPlans(a, b).cells).toEqual([
-      { section: 'finance', root: 'prices', key: 'p', rowId: 'p', bucket: null, before: 4, after: 6, volumeDelta: 0, valueDelta: 200 },
+      {
+        section: 'finance',
+        root: 'prices',
+        key: 'p',
+        rowId: 'p',
+        bucket: null,
+        before: 4,
+        after: 6,
+        beforeInEffect: 4,
+        afterInEffect: 6,
+        beforeFollows: null,
+        afterFollows: null,
+        volumeDelta: 0,
+        valueDelta: 200,
+      },
     ]);
+  });
+
+  it('takes a forecast typed over the statistical one as the difference, and back again', () => {
+    const a = base();
+    a.cells.statistical['p|2027-03'] = 6825;
+    a.cells.marketing['p|2027-03'] = 100;
+    const b = clone(a);
+    b.cells.sales['p|2027-03'] = 7166; // was following the statistical forecast: +341 units at 4
+    const [typed] = diffPlans(a, b).cells;
+    expect(typed).toMatchObject({ root: 'sales', before: null, after: 7166, beforeInEffect: 6825, afterInEffect: 7166 });
+    expect(typed).toMatchObject({ beforeFollows: 'statistical', afterFollows: null, volumeDelta: 341, valueDelta: 1364 });
+    // Cleared again: back to the statistical forecast, −341.
+    expect(diffPlans(b, a).cells[0]).toMatchObject({ afterInEffect: 6825, afterFollows: 'statistical', volumeDelta: -341 });
+    // A sales cell cleared with no statistical forecast beneath it falls to nothing.
+    const c = clone(a);
+    delete c.cells.sales['p|2027-01'];
+    expect(diffPlans(a, c).cells[0]).toMatchObject({ beforeInEffect: 100, afterInEffect: null, afterFollows: null, volumeDelta: -100 });
+  });
+
+  it('takes a consensus typed over the demand as the difference from that demand (forecast plus uplift)', () => {
+    const a = base();
+    a.cells.marketing['p|2027-01'] = 20; // demand beneath: sales 100 + uplift 20
+    const b = clone(a);
+    b.cells.consensus['p|2027-01'] = 150;
+    expect(diffPlans(a, b).cells[0]).toMatchObject({
+      root: 'consensus',
+      beforeInEffect: 120,
+      beforeFollows: 'demand',
+      afterInEffect: 150,
+      volumeDelta: 30,
+      valueDelta: 120,
+    });
+    // Production has no layer beneath it: an empty cell is nothing.
+    const c = clone(a);
+    c.cells.production['p|2027-01'] = 90;
+    expect(diffPlans(a, c).cells[0]).toMatchObject({ beforeInEffect: null, beforeFollows: null, volumeDelta: 90 });
   });
 
   it('finds nothing between equal plans', () => {

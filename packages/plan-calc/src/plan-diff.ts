@@ -11,7 +11,7 @@ import {
   type Resource,
   type ValueRoot,
 } from './plan-data.ts';
-import { layeredDemand } from './projection.ts';
+import { layeredDemand, resolveDemand } from './projection.ts';
 
 /** The permission sections a plan change can fall in (DESIGN.md §3), in display order. */
 export const DIFF_SECTIONS = ['plan', 'catalog', 'demand', 'supply', 'finance', 'consensus', 'server'] as const;
@@ -64,12 +64,47 @@ export interface CellDiff {
   rowId: string;
   /** Null for per-product cells (`inventory`, base `prices` and `costs`). */
   bucket: Bucket | null;
+  /** The stored values (null: empty); `applyDiff` writes `after`. */
   before: number | null;
   after: number | null;
-  /** after − before in the root's own unit (units, or hours for capacity); 0 for money roots. */
+  /**
+   * The layer's value in effect on each side: an empty sales forecast is the statistical forecast,
+   * an empty consensus the demand beneath it (sales or statistical, plus the uplift); for every
+   * other root, the stored value. Deltas are taken between these, so a forecast typed over the
+   * statistical one changes by the difference, not by all of it.
+   */
+  beforeInEffect: number | null;
+  afterInEffect: number | null;
+  /** The layer an empty side followed ('statistical' for sales, 'demand' for consensus), else null. */
+  beforeFollows: FallbackLayer | null;
+  afterFollows: FallbackLayer | null;
+  /** Between the values in effect, in the root's own unit (units, or hours for capacity); 0 for money roots. */
   volumeDelta: number;
   /** The change in currency; see {@link diffPlans} for how each root is valued. */
   valueDelta: number;
+}
+
+/** What an empty cell of a layer follows: sales the statistical forecast, consensus the demand beneath it. */
+export type FallbackLayer = 'statistical' | 'demand';
+
+/** A layer's value in effect in one cell of a plan, and what it followed when the cell is empty. */
+function inEffect(
+  plan: PlanData,
+  root: ValueRoot,
+  key: string,
+  stored: number | null,
+): { value: number | null; follows: FallbackLayer | null } {
+  if (stored !== null) return { value: stored, follows: null };
+  if (root === 'sales') {
+    const statistical = plan.cells.statistical?.[key];
+    return statistical === undefined ? { value: null, follows: null } : { value: statistical, follows: 'statistical' };
+  }
+  if (root === 'consensus') {
+    const { sales, statistical, marketing } = plan.cells;
+    if (sales?.[key] === undefined && statistical?.[key] === undefined) return { value: null, follows: null };
+    return { value: resolveDemand(undefined, sales?.[key], statistical?.[key], marketing?.[key]).value, follows: 'demand' };
+  }
+  return { value: null, follows: null };
 }
 
 /** One catalog entity added, removed or changed, with the fields that differ. */
@@ -202,7 +237,9 @@ export function diffPlans(a: PlanData, b: PlanData): PlanDiff {
       const parsed = root === 'inventory' ? undefined : parseCellKey(key);
       const rowId = parsed?.rowId ?? key;
       const bucket = parsed?.bucket ?? null;
-      const delta = (now ?? 0) - (old ?? 0);
+      const was = inEffect(a, root, key, old);
+      const is = inEffect(b, root, key, now);
+      const delta = (is.value ?? 0) - (was.value ?? 0);
       let volumeDelta = 0;
       let valueDelta = 0;
       if (QUANTITY_ROOTS.has(root)) {
@@ -217,7 +254,21 @@ export function diffPlans(a: PlanData, b: PlanData): PlanDiff {
         const rateDelta = bucket === null ? delta : effectiveRate(b, root, rowId, bucket) - effectiveRate(a, root, rowId, bucket);
         valueDelta = rateDelta * demandUnderRate(b, root, rowId, bucket, horizon);
       }
-      cells.push({ section: SECTION_OF_VALUE_ROOT[root], root, key, rowId, bucket, before: old, after: now, volumeDelta, valueDelta });
+      cells.push({
+        section: SECTION_OF_VALUE_ROOT[root],
+        root,
+        key,
+        rowId,
+        bucket,
+        before: old,
+        after: now,
+        beforeInEffect: was.value,
+        afterInEffect: is.value,
+        beforeFollows: was.follows,
+        afterFollows: is.follows,
+        volumeDelta,
+        valueDelta,
+      });
     }
   }
   const rootOrder = new Map(VALUE_ROOTS.map((root, i) => [root, i]));

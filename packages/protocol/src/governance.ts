@@ -121,8 +121,15 @@ export interface ComparedCell {
   familyId: string | null;
   familyName: string | null;
   bucket: string | null;
+  /**
+   * The layer's value in effect on each side: an empty sales forecast shows the statistical
+   * forecast it followed and an empty consensus the demand beneath it (`fromFollows`/`toFollows`
+   * say so); null when there was nothing.
+   */
   from: number | null;
   to: number | null;
+  fromFollows: 'statistical' | 'demand' | null;
+  toFollows: 'statistical' | 'demand' | null;
   volumeDelta: number;
   valueDelta: number;
 }

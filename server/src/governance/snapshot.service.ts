@@ -48,8 +48,10 @@ export function toComparedCell(c: CellDiff, data: Pick<PlanData, 'products' | 'f
     familyId,
     familyName: familyId === null ? null : (data.families[familyId]?.name ?? familyId),
     bucket: c.bucket,
-    from: c.before,
-    to: c.after,
+    from: c.beforeInEffect,
+    to: c.afterInEffect,
+    fromFollows: c.beforeFollows,
+    toFollows: c.afterFollows,
     volumeDelta: c.volumeDelta,
     valueDelta: c.valueDelta,
   };

@@ -3,6 +3,7 @@ import type { CommentThread } from '@accord/plan-model';
 import {
   anchorCell,
   cellAnchor,
+  describeAnchor,
   filterThreads,
   insertMention,
   mentionQuery,
@@ -52,6 +53,19 @@ describe('comment anchors', () => {
     expect(filterThreads(threads, 'cell', selected, false).map((t) => t.id)).toEqual(['a', 'bb']);
     expect(filterThreads(threads, 'row', selected, true).map((t) => t.id)).toEqual(['a', 'bb', 'ccc', 'dddd']);
     expect(filterThreads(threads, 'all', null, false)).toHaveLength(4);
+  });
+
+  it("names an anchor in the grid's words", () => {
+    const names = (id: string) => (id === 'SPA-001' ? 'Alpine Sparkling 0.5 L' : id);
+    expect(describeAnchor({ type: 'cell', rowId: 'SPA-001', bucket: '2027-03', root: 'sales' }, names)).toBe(
+      'Alpine Sparkling 0.5 L · Sales forecast · Mar 27',
+    );
+    expect(describeAnchor({ type: 'cell', rowId: 'SPA-001', bucket: '2027-04', root: 'consensus' }, names)).toBe(
+      'Alpine Sparkling 0.5 L · Consensus · Apr 27',
+    );
+    expect(describeAnchor({ type: 'cell', rowId: 'L1', bucket: '2027-04', root: 'capacity' })).toBe('L1 · Capacity · Apr 27');
+    expect(describeAnchor({ type: 'row', rowId: 'SPA-001' }, names)).toBe('Alpine Sparkling 0.5 L');
+    expect(describeAnchor({ type: 'plan' })).toBe('Whole plan');
   });
 });
 

@@ -3,6 +3,10 @@
  * per-cell counts of open threads, @mention autocomplete and rendering. No Yjs, no DOM.
  */
 import type { CommentAnchor, CommentThread } from '@accord/plan-model';
+import { findCellBounds } from '@accord/protocol';
+import { isBucket } from '@accord/plan-calc';
+import { formatBucket } from './format.ts';
+import { LAYERS } from './grid/layers.ts';
 
 /** A grid cell as the grid names it: `data-root` and `data-key` (`<rowId>|<bucket>`). */
 export interface CellRef {
@@ -70,7 +74,9 @@ export function filterThreads(
 export function describeAnchor(anchor: CommentAnchor, names: (rowId: string) => string = (id) => id): string {
   if (anchor.type === 'plan') return 'Whole plan';
   if (anchor.type === 'row') return names(anchor.rowId);
-  return `${names(anchor.rowId)} · ${anchor.root} · ${anchor.bucket}`;
+  // In the grid's words: "Alpine Sparkling 0.5 L · Sales forecast · Mar 27".
+  const layer = Object.values(LAYERS).find((l) => l.input === anchor.root)?.label ?? findCellBounds(anchor.root)?.label ?? anchor.root;
+  return `${names(anchor.rowId)} · ${layer} · ${isBucket(anchor.bucket) ? formatBucket(anchor.bucket) : anchor.bucket}`;
 }
 
 /** A member who can be mentioned. */

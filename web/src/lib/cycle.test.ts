@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closingSentences, dueDateProblem, lockedSentence, lockSentences, reopenable } from './cycle.ts';
+import { closingSentences, currentReopening, dueDateProblem, lockedSentence, lockSentences, reopenable, reopenings } from './cycle.ts';
 import type { CycleResponse } from '@accord/protocol';
 
 describe('the cycle in sentences', () => {
@@ -52,5 +52,24 @@ describe('the cycle in sentences', () => {
     ).toMatch(
       /^The consensus of this cycle is locked as “Consensus Jan” by Leila Haddad on .*Nothing changes the live plan until a leader starts the next cycle/,
     );
+  });
+
+  it('lists the reopenings of the cycle, newest first, and nothing else', () => {
+    const event = (action: string, at: string, reason: string | null = null) => ({ action, at, reason, stage: 'demand-review', by: null });
+    const cycle = {
+      events: [
+        event('close', '2027-01-03T09:00:00Z'),
+        event('reopen', '2027-01-04T09:00:00Z', 'Late promotion'),
+        event('close', '2027-01-05T09:00:00Z'),
+        event('reopen', '2027-01-06T09:00:00Z', 'Customer order moved'),
+      ],
+    } as unknown as CycleResponse;
+    expect(reopenings(cycle).map((e) => e.reason)).toEqual(['Customer order moved', 'Late promotion']);
+    expect(reopenings({ events: [event('close', '2027-01-03T09:00:00Z')] } as unknown as CycleResponse)).toEqual([]);
+    // The header says so while the reopened stage is the current one, and no longer once it closed again.
+    expect(currentReopening({ ...cycle, stage: 'demand-review' })?.reason).toBe('Customer order moved');
+    expect(currentReopening({ ...cycle, stage: 'supply-review' })).toBeUndefined();
+    const closedAgain = { ...cycle, stage: 'supply-review', events: [...cycle.events, event('close', '2027-01-07T09:00:00Z')] };
+    expect(currentReopening(closedAgain as CycleResponse)).toBeUndefined();
   });
 });

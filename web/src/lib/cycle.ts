@@ -93,9 +93,18 @@ export function currentStage(cycle: CycleResponse): CycleStageView | undefined {
   return cycle.stages.find((s) => s.stage === cycle.stage);
 }
 
-/** The last reopening of a stage in this cycle (shown on the cycle bar), if any. */
-export function lastReopen(cycle: CycleResponse): CycleResponse['events'][number] | undefined {
-  return cycle.events.findLast((e) => e.action === 'reopen');
+/**
+ * The reopening that brought the cycle back to its current stage, while that stage is open again
+ * (none once it was closed after it), for the plan header: planners editing a reopened stage see why.
+ */
+export function currentReopening(cycle: CycleResponse): CycleResponse['events'][number] | undefined {
+  const last = cycle.events.at(-1);
+  return last?.action === 'reopen' && last.stage === cycle.stage ? last : undefined;
+}
+
+/** The reopenings of stages in this cycle, newest first (the cycle bar shows the first and lists the rest). */
+export function reopenings(cycle: CycleResponse): CycleResponse['events'] {
+  return cycle.events.filter((e) => e.action === 'reopen').reverse();
 }
 
 /** The stage the leader may reopen (the last closed one), or undefined. */

@@ -17,6 +17,11 @@ export function formatWhole(value: number): string {
   return wholeQuantity.format(value);
 }
 
+/** A count with its noun, singular or plural: `counted(1, 'cell')` → `1 cell`, `counted(1200, 'cell')` → `1,200 cells`. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${wholeQuantity.format(n)} ${n === 1 ? singular : plural}`;
+}
+
 /** Money in the plan currency without decimals, e.g. `€12,500`; an unknown currency code falls back to `12,500 XYZ`. */
 export function formatCurrency(value: number, currency: string): string {
   let format = currencyFormats.get(currency);
@@ -97,7 +102,10 @@ export function formatRate(value: number, currency: string): string {
   return format.format(value);
 }
 
-const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSignificantDigits: 3 });
+// Three significant digits always (1.40M, not 1.4M, beside 1.11M), so a column of compact figures
+// reads at one precision; below a thousand a number is shown as it is.
+const COMPACT = { notation: 'compact', minimumSignificantDigits: 3, maximumSignificantDigits: 3 } as const;
+const compactNumber = new Intl.NumberFormat('en-US', COMPACT);
 const compactCurrencies = new Map<string, Intl.NumberFormat>();
 
 /**
@@ -105,11 +113,12 @@ const compactCurrencies = new Map<string, Intl.NumberFormat>();
  * currency; the grid shows the full value on hover.
  */
 export function formatCompact(value: number, currency?: string): string {
+  if (Math.abs(value) < 1000) return currency === undefined ? formatWhole(value) : formatCurrency(value, currency);
   if (currency === undefined) return compactNumber.format(value);
   let format = compactCurrencies.get(currency);
   if (!format) {
     try {
-      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumSignificantDigits: 3 });
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency, ...COMPACT });
     } catch {
       return `${compactNumber.format(value)} ${currency}`;
     }
@@ -138,6 +147,12 @@ const HOLD_ROOTS: ReadonlySet<string> = new Set(Object.values(HOLD_ROOT_OF));
  * (its stored flag means nothing to a reader), an empty cell a dash, a number as `format` writes it.
  * @example formatComparedValue('salesHolds', 1, formatQuantity) === 'held'
  */
+/** A compared cell's change; blank for a hold, which has no size (it is held or not). */
+export function formatComparedDelta(root: string, delta: number, format: (value: number) => string): string {
+  if (HOLD_ROOTS.has(root)) return '';
+  return (delta > 0 ? '+' : '') + format(delta);
+}
+
 export function formatComparedValue(root: string, value: number | null, format: (value: number) => string, empty = '—'): string {
   if (HOLD_ROOTS.has(root)) return value === null ? 'not held' : 'held';
   return value === null ? empty : format(value);

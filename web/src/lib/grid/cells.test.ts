@@ -170,6 +170,25 @@ describe('cellView', () => {
     }
   });
 
+  it("adds up a family's and the total's actuals in history months, in units and in value, and never takes entries there", () => {
+    const data = plan();
+    Object.assign(data.cells.actuals, { 'P2|2026-12': 40, 'P2|2026-11': 7 });
+    Object.assign(data.cells.consensus, { 'P2|2026-12': 44 });
+    for (const role of ['sales', 'viewer'] as const) {
+      const g = grid(data, role);
+      expect(g.cell('f:F1:sales', '2026-12')).toMatchObject({ root: 'actuals', value: 135, text: '135', edit: undefined });
+      expect(g.cell('f:F1:sales', '2026-12').writeRoot).toBeUndefined();
+      expect(g.cell('f:F1:sales', '2026-12').title).toContain('Actual sales');
+      expect(g.cell('t:total:sales', '2026-11')).toMatchObject({ value: 7 });
+      // No actual production stored for any SKU: blank, not zero.
+      expect(g.cell('f:F1:production', '2026-12').text).toBe('');
+      // Layers without actuals stay blank at family level: their past cells are sparse overrides.
+      expect(g.cell('f:F1:consensus', '2026-12').text).toBe('');
+    }
+    // In value mode each SKU's actuals are priced at its own price: 95 × 2 + 40 × 10.
+    expect(grid(data, 'sales', 'value').cell('f:F1:sales', '2026-12').value).toBe(590);
+  });
+
   it('closes a section once the cycle stage has moved past it', () => {
     const sales = grid(plan('supply-review'), 'sales');
     expect(sales.cell('p:P1:sales', '2027-01').writeRoot).toBeUndefined();

@@ -381,8 +381,22 @@ function productValue(ctx: CellContext, row: Extract<GridRow, { kind: 'product' 
 }
 
 function groupValue(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | 'total' }>, column: Column): number | undefined {
+  if (column.kind === 'history') {
+    // Each SKU's actuals at its own price in that month, added up.
+    const root = row.layer.historyRoot;
+    if (!root) return undefined;
+    let sum = 0;
+    let any = false;
+    for (const member of membersOf(ctx, row.groupId)) {
+      const value = ctx.read(root, `${member.productId}|${column.id}`);
+      if (value === undefined) continue;
+      sum += value * rateValue(ctx.read, 'prices', member.productId, column.id);
+      any = true;
+    }
+    return any ? sum : undefined;
+  }
   const series = seriesOf(row.layer.id);
-  if (!series || column.kind === 'history') return undefined;
+  if (!series) return undefined;
   const from = column.kind === 'horizon' ? column.index : column.from;
   const to = column.kind === 'horizon' ? column.index : column.to;
   return valueOverRange(membersOf(ctx, row.groupId), series, from, to);
@@ -400,20 +414,48 @@ function makeEditable(ctx: CellContext, cell: CellView, root: ValueRoot, edit: E
   }
 }
 
+/** What a layer shows in a history month: its actuals (sales, production, closing stock), or a stored quantity. */
+function historyRootOf(layer: Layer): ValueRoot | undefined {
+  return layer.historyRoot ?? (layer.format === 'quantity' ? layer.input : undefined);
+}
+
+function historyNote(layer: Layer): string | undefined {
+  if (!layer.historyRoot) return undefined;
+  return `Actual ${layer.historyRoot === 'actuals' ? 'sales' : layer.historyRoot === 'actualProduction' ? 'production' : 'closing stock'}`;
+}
+
+/**
+ * A history month of a family or the total: its SKUs' actuals added up; blank when none has one.
+ * Only actuals: the other layers' past cells are sparse overrides, whose sum would read as a total.
+ */
+function groupHistoryCell(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | 'total' }>, column: Column, cell: CellView): CellView {
+  const root = row.layer.historyRoot;
+  if (!root) return cell;
+  let sum = 0;
+  let any = false;
+  for (const member of membersOf(ctx, row.groupId)) {
+    const value = ctx.read(root, `${member.productId}|${column.id}`);
+    if (value === undefined) continue;
+    sum += value;
+    any = true;
+  }
+  if (!any) return cell;
+  cell.root = root;
+  finish(cell, sum, row.layer, ctx, true, column.widthPx);
+  note(cell, historyNote(row.layer));
+  return cell;
+}
+
 function productCell(ctx: CellContext, row: Extract<GridRow, { kind: 'product' }>, column: Column): CellView {
   const { layer, productId } = row;
   const plan = ctx.calc.findProduct(productId);
   const key = `${productId}|${column.id}`;
   if (column.kind === 'history') {
-    const root = layer.historyRoot ?? (layer.format === 'quantity' ? layer.input : undefined);
+    const root = historyRootOf(layer);
     const cell = blank(root ?? layer.id, key);
     if (!root) return cell;
     finish(cell, ctx.read(root, key), layer, ctx, false, column.widthPx);
-    if (layer.historyRoot)
-      note(
-        cell,
-        `Actual ${layer.historyRoot === 'actuals' ? 'sales' : layer.historyRoot === 'actualProduction' ? 'production' : 'closing stock'}`,
-      );
+    note(cell, historyNote(layer));
     return cell;
   }
   if (!plan) return blank(layer.input ?? layer.id, key);
@@ -519,8 +561,9 @@ function groupCell(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | 't
   const { layer, groupId } = row;
   const key = `${groupId}|${column.id}`;
   const cell = blank(layer.spread ?? layer.input ?? layer.id, key);
+  if (column.kind === 'history') return groupHistoryCell(ctx, row, column, cell);
   const plan = row.kind === 'total' ? ctx.calc.total() : ctx.calc.findFamily(groupId);
-  if (!plan || column.kind === 'history') return cell;
+  if (!plan) return cell;
   let value: number | null | undefined;
   let stockOuts: number;
   let breaches: number;
