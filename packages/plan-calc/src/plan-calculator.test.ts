@@ -329,3 +329,23 @@ describe('incremental recompute', () => {
     expect(calc.getProduct('p').demand).toEqual([7, 0]);
   });
 });
+
+describe('actuals added up by family and in total', () => {
+  it('sums the products of a group in a history bucket, and follows actuals and catalog changes', () => {
+    const data = plan(2, [product('p'), product('q'), product('x', { familyId: 'g' })]);
+    Object.assign(data.cells.actuals, { 'p|2026-12': 10, 'q|2026-12': 5, 'x|2026-12': 100 });
+    const calc = new PlanCalculator(data);
+    expect(calc.groupActual('actuals', 'f', '2026-12')).toBe(15);
+    expect(calc.groupActual('actuals', 'total', '2026-12')).toBe(115);
+    // Nothing stored for the bucket or the root: undefined, not 0.
+    expect(calc.groupActual('actuals', 'f', '2026-11')).toBeUndefined();
+    expect(calc.groupActual('actualProduction', 'f', '2026-12')).toBeUndefined();
+    // A new actual (an import) and a product moved to another family are reflected at once.
+    calc.applyCellChanges([{ root: 'actuals', key: 'q|2026-12', value: 7 }]);
+    expect(calc.groupActual('actuals', 'f', '2026-12')).toBe(17);
+    calc.applyCatalogChanges([{ kind: 'products', id: 'q', value: product('q', { familyId: 'g' }) }]);
+    expect(calc.groupActual('actuals', 'f', '2026-12')).toBe(10);
+    expect(calc.groupActual('actuals', 'g', '2026-12')).toBe(107);
+    expect(calc.groupActual('actuals', 'total', '2026-12')).toBe(117);
+  });
+});

@@ -104,6 +104,10 @@ function shallowCopy(data: PlanData): PlanData {
  * calc.applyCellChanges([{ root: 'sales', key: 'P01|2027-03', value: 1200 }]);
  * calc.getProduct('P01').daysOfCover;
  */
+/** The roots of what happened (server-written): sales, production and closing stock. */
+export type ActualsRoot = 'actuals' | 'actualProduction' | 'actualInventory';
+const ACTUALS_ROOTS: ReadonlySet<ValueRoot> = new Set<ValueRoot>(['actuals', 'actualProduction', 'actualInventory']);
+
 export class PlanCalculator {
   #data: PlanData;
   /** Cell roots already copied from the caller's data, so writing them cannot touch it. */
@@ -117,6 +121,8 @@ export class PlanCalculator {
   #families = new Map<string, FamilyState>();
   #resources = new Map<string, ResourceState>();
   #total: GroupPlan = emptyGroup('total', 0);
+  // Sums of actuals by `root|groupId|bucket`, kept until an actuals cell or the catalog changes.
+  #actualSums = new Map<string, number | undefined>();
 
   /**
    * Computes the whole plan. The calculator never writes to `data`: it copies a cell root the
@@ -146,6 +152,25 @@ export class PlanCalculator {
    */
   cell(root: ValueRoot, key: string): number | undefined {
     return this.#data.cells[root]?.[key];
+  }
+
+  /**
+   * A family's (or with `total`, every product's) actuals of one bucket added up, undefined when no
+   * product has one; kept until an actuals cell or the catalog changes (a grid asks for the same
+   * sums at every redraw, each over up to every product).
+   */
+  groupActual(root: ActualsRoot, groupId: string, bucket: Bucket): number | undefined {
+    const key = `${root}|${groupId}|${bucket}`;
+    if (this.#actualSums.has(key)) return this.#actualSums.get(key);
+    const cells = this.#data.cells[root] ?? {};
+    let sum: number | undefined;
+    for (const [productId, state] of this.#products) {
+      if (groupId !== 'total' && state.plan.familyId !== groupId) continue;
+      const value = cells[`${productId}|${bucket}`];
+      if (value !== undefined) sum = (sum ?? 0) + value;
+    }
+    this.#actualSums.set(key, sum);
+    return sum;
   }
 
   /** The horizon buckets, in order; every per-bucket array is indexed like this. */
@@ -251,6 +276,7 @@ export class PlanCalculator {
       if (change.root !== root) {
         root = change.root;
         cells = this.#writableCells(root);
+        if (ACTUALS_ROOTS.has(root)) this.#actualSums.clear();
       }
       const { key, value } = change;
       if (value === null) delete cells[key];
@@ -367,6 +393,7 @@ export class PlanCalculator {
   }
 
   #recomputeAll(): void {
+    this.#actualSums.clear();
     const { meta } = this.#data;
     const buckets = bucketRange(meta.horizonStart, meta.horizonBuckets);
     const n = buckets.length;

@@ -431,15 +431,8 @@ function historyNote(layer: Layer): string | undefined {
 function groupHistoryCell(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | 'total' }>, column: Column, cell: CellView): CellView {
   const root = row.layer.historyRoot;
   if (!root) return cell;
-  let sum = 0;
-  let any = false;
-  for (const member of membersOf(ctx, row.groupId)) {
-    const value = ctx.read(root, `${member.productId}|${column.id}`);
-    if (value === undefined) continue;
-    sum += value;
-    any = true;
-  }
-  if (!any) return cell;
+  const sum = ctx.calc.groupActual(root, row.groupId, column.id as Bucket);
+  if (sum === undefined) return cell;
   cell.root = root;
   finish(cell, sum, row.layer, ctx, true, column.widthPx);
   note(cell, historyNote(row.layer));

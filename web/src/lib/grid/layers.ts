@@ -1,4 +1,4 @@
-import type { HoldableRoot, ValueRoot } from '@accord/plan-calc';
+import type { ActualsRoot, HoldableRoot, ValueRoot } from '@accord/plan-calc';
 import type { Role } from '@accord/protocol';
 
 /** The rows a product, family or the total can show, in display order; the layer menu picks a subset. */
@@ -31,7 +31,7 @@ export interface Layer {
   /** Aggregates of intensive layers (prices, unit costs) are volume-weighted averages, edited by scaling. */
   intensive?: boolean;
   /** Where the history columns read from (actuals), when not from `input`. */
-  historyRoot?: ValueRoot;
+  historyRoot?: ActualsRoot;
   format: 'quantity' | 'currency' | 'days' | 'rate';
   /** Shown on SKU rows. */
   product: boolean;
