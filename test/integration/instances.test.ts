@@ -53,6 +53,31 @@ describe('two instances on PostgreSQL and Redis', () => {
     await vi.waitFor(() => expect(operations.provider.awareness.getStates().get(sales.doc.clientID)).toBeDefined(), { timeout: 5_000 });
   });
 
+  it('shows the people already in a document to someone who joins on an instance that had not opened it', async () => {
+    const salesSession = await signIn(a.url, demoEmail('sales'));
+    const created = await apiCaller(a.url)<{ id: string }>(salesSession.cookie, 'POST', `/plans/${planId}/scenarios`, {
+      name: 'Presence across instances',
+      from: 'live',
+    });
+    expect(created.status).toBe(201);
+    const sales = connectPlan(a.url, created.body.id, salesSession.cookie);
+    clients.push(sales);
+    await synced(sales);
+    sales.provider.awareness.setLocalStateField('user', { id: salesSession.me.user.id, role: 'sales' });
+    // Announced on A while B does not hold the scenario: nobody on B heard it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const operations = connectPlan(b.url, created.body.id, (await signIn(b.url, demoEmail('operations'))).cookie);
+    clients.push(operations);
+    await synced(operations);
+    // B asks A who is there when it opens the scenario, well before the 15 s renewal of y-websocket clients.
+    await vi.waitFor(
+      () => expect(operations.provider.awareness.getStates().get(sales.doc.clientID)).toMatchObject({ user: { role: 'sales' } }),
+      {
+        timeout: 4_000,
+      },
+    );
+  });
+
   it('closes a member’s sockets on the other instance within a second of a role change', async () => {
     const { client: finance } = await open(b, 'finance');
     const admin = await signIn(a.url, demoEmail('admin'));

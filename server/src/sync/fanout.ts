@@ -5,7 +5,12 @@ export type FanoutMessage =
   /** An accepted update, already committed with its per-document sequence number. */
   | { type: 'update'; documentId: string; seq: number; update: Uint8Array }
   /** A presence (awareness) update relayed from a socket of the sending instance. */
-  | { type: 'awareness'; documentId: string; update: Uint8Array };
+  | { type: 'awareness'; documentId: string; update: Uint8Array }
+  /**
+   * The sending instance has just begun to hear about the document and asks the others for the
+   * presence of the people connected to them (what was announced before it listened).
+   */
+  | { type: 'presenceQuery'; documentId: string };
 
 /**
  * Carries accepted updates and presence to the other server instances holding a document, and
@@ -22,7 +27,11 @@ export interface Fanout {
   readonly healthy: boolean;
   /** Sends a document message to the other instances subscribed to that document. */
   publish(message: FanoutMessage): void;
-  /** Hears the other instances' messages about a document until the returned function is called. */
+  /**
+   * Hears the other instances' messages about a document until the returned function is called.
+   * The first subscription to a document asks the others for their presence on it (a
+   * `presenceQuery`), once it is listening for their answers.
+   */
   subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void;
   /** Sends an access change to every other instance. */
   publishAccess(event: AccessEvent): void;
@@ -74,7 +83,10 @@ export class LocalFanout implements Fanout {
 
   subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void {
     let listeners = this.#documents.get(documentId);
-    if (!listeners) this.#documents.set(documentId, (listeners = new Set()));
+    if (!listeners) {
+      this.#documents.set(documentId, (listeners = new Set()));
+      this.publish({ type: 'presenceQuery', documentId });
+    }
     listeners.add(listener);
     return () => {
       listeners.delete(listener);

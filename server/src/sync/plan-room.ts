@@ -600,6 +600,18 @@ export class PlanRoom {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, REMOTE_ORIGIN);
       return;
     }
+    if (message.type === 'presenceQuery') {
+      // An instance that just opened the document: tell it who is here (only this instance's own
+      // sockets; the others answer for theirs).
+      const here = [...this.connections].flatMap((conn) => [...conn.clientIds]).filter((id) => this.awareness.getStates().has(id));
+      if (here.length > 0)
+        this.#fanout?.publish({
+          type: 'awareness',
+          documentId: this.documentId,
+          update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, here),
+        });
+      return;
+    }
     this.#enqueue(async () => {
       if (message.seq <= this.#seq) return;
       if (message.seq === this.#seq + 1) this.#applyRemote({ seq: message.seq, data: message.update });

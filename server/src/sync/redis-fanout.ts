@@ -10,6 +10,7 @@ const DOCUMENT_CHANNEL = 'accord:doc:';
 const ACCESS_CHANNEL = 'accord:access';
 const MESSAGE_UPDATE = 0;
 const MESSAGE_AWARENESS = 1;
+const MESSAGE_PRESENCE_QUERY = 2;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -104,9 +105,11 @@ export class RedisFanout implements Fanout {
       encoding.writeVarUint(encoder, MESSAGE_UPDATE);
       encoding.writeVarUint(encoder, message.seq);
       encoding.writeVarUint8Array(encoder, message.update);
-    } else {
+    } else if (message.type === 'awareness') {
       encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
       encoding.writeVarUint8Array(encoder, message.update);
+    } else {
+      encoding.writeVarUint(encoder, MESSAGE_PRESENCE_QUERY);
     }
     this.#send(DOCUMENT_CHANNEL + message.documentId, Buffer.from(encoding.toUint8Array(encoder)));
   }
@@ -117,6 +120,8 @@ export class RedisFanout implements Fanout {
       this.#documents.set(documentId, (listeners = new Set()));
       this.#subscriber
         .subscribe(DOCUMENT_CHANNEL + documentId, (message: Buffer) => this.#onDocument(documentId, message), true)
+        // Listening now: ask the others who is on the document (announced before we listened).
+        .then(() => this.publish({ type: 'presenceQuery', documentId }))
         .catch((e: unknown) => this.#log.warn({ err: e, documentId }, 'subscribing to a document failed; it catches up from the store'));
     }
     listeners.add(listener);
@@ -170,6 +175,8 @@ export class RedisFanout implements Fanout {
         message = { type: 'update', documentId, seq, update: decoding.readVarUint8Array(decoder) };
       } else if (kind === MESSAGE_AWARENESS) {
         message = { type: 'awareness', documentId, update: decoding.readVarUint8Array(decoder) };
+      } else if (kind === MESSAGE_PRESENCE_QUERY) {
+        message = { type: 'presenceQuery', documentId };
       } else return;
     } catch (e: unknown) {
       this.#log.warn({ err: e, documentId }, 'unreadable fan-out message ignored');
