@@ -1,6 +1,6 @@
 import { addBuckets, bucketRange, daysInBucket, isBucket, quarterOf, type Bucket } from './buckets.ts';
 import { capacityScale, isOverloaded, utilisation } from './capacity-load.ts';
-import { budgetGapUnits, marginPct } from './finance.ts';
+import { budgetGapUnits, marginPct, unitPrice } from './finance.ts';
 import { COVER_WINDOW_BUCKETS, daysOfCover, forwardDailyDemand, isSafetyStockBreach, servedDemand } from './inventory-projection.ts';
 import { orderedProducts } from './order.ts';
 import { type Cells, type Family, type PlanData, type PlanMeta, type Product, type Resource, type ValueRoot } from './plan-data.ts';
@@ -121,7 +121,7 @@ export class PlanCalculator {
   #families = new Map<string, FamilyState>();
   #resources = new Map<string, ResourceState>();
   #total: GroupPlan = emptyGroup('total', 0);
-  // Sums of actuals by `root|groupId|bucket`, kept until an actuals cell or the catalog changes.
+  // Sums of actuals by `root|groupId|bucket|units or value`, kept until an actuals or price cell or the catalog changes.
   #actualSums = new Map<string, number | undefined>();
 
   /**
@@ -156,18 +156,20 @@ export class PlanCalculator {
 
   /**
    * A family's (or with `total`, every product's) actuals of one bucket added up, undefined when no
-   * product has one; kept until an actuals cell or the catalog changes (a grid asks for the same
-   * sums at every redraw, each over up to every product).
+   * product has one; `valued`: each at its product's price in that bucket. Kept until an actuals
+   * or price cell or the catalog changes (a grid asks for the same sums at every redraw, each over
+   * up to every product).
    */
-  groupActual(root: ActualsRoot, groupId: string, bucket: Bucket): number | undefined {
-    const key = `${root}|${groupId}|${bucket}`;
+  groupActual(root: ActualsRoot, groupId: string, bucket: Bucket, options: { valued?: boolean } = {}): number | undefined {
+    const key = `${root}|${groupId}|${bucket}|${options.valued ? 'value' : 'units'}`;
     if (this.#actualSums.has(key)) return this.#actualSums.get(key);
     const cells = this.#data.cells[root] ?? {};
     let sum: number | undefined;
     for (const [productId, state] of this.#products) {
       if (groupId !== 'total' && state.plan.familyId !== groupId) continue;
       const value = cells[`${productId}|${bucket}`];
-      if (value !== undefined) sum = (sum ?? 0) + value;
+      if (value === undefined) continue;
+      sum = (sum ?? 0) + (options.valued ? value * unitPrice(this.#data.cells, productId, bucket) : value);
     }
     this.#actualSums.set(key, sum);
     return sum;
@@ -276,7 +278,7 @@ export class PlanCalculator {
       if (change.root !== root) {
         root = change.root;
         cells = this.#writableCells(root);
-        if (ACTUALS_ROOTS.has(root)) this.#actualSums.clear();
+        if (ACTUALS_ROOTS.has(root) || root === 'prices') this.#actualSums.clear();
       }
       const { key, value } = change;
       if (value === null) delete cells[key];

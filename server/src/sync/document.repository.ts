@@ -396,12 +396,13 @@ function appendStatement(r: AppendRequest): RawBuilder<{ seq: number }> {
     select seq from head`;
 }
 
-/** The number an append statement returned; no row: the head had moved on. */
+/** Client id → the user whose edits brought it, for one document. */
 async function clientOwnersIn(db: Kysely<Database>, documentId: string): Promise<Map<number, string>> {
   const rows = await db.selectFrom('document_clients').select(['client_id', 'user_id']).where('document_id', '=', documentId).execute();
   return new Map(rows.map((c) => [Number(c.client_id), c.user_id]));
 }
 
+/** The number an append statement returned; no row: the head had moved on. */
 function appendedSeq(rows: readonly { seq: number }[], request: AppendRequest): number {
   const row = rows[0];
   if (!row) throw new SequenceConflictError(request.documentId, request.afterSeq);

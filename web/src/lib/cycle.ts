@@ -102,6 +102,11 @@ export function currentReopening(cycle: CycleResponse): CycleResponse['events'][
   return last?.action === 'reopen' && last.stage === cycle.stage ? last : undefined;
 }
 
+/** A reopening as everyone reads it: "Demand review was reopened by Leila Haddad on …: “reason”". */
+export function reopenedSentence(event: CycleResponse['events'][number]): string {
+  return `${stageLabel(event.stage)} was reopened by ${event.by?.name ?? 'a leader'} on ${formatMoment(event.at)}: “${event.reason}”`;
+}
+
 /** The reopenings of stages in this cycle, newest first (the cycle bar shows the first and lists the rest). */
 export function reopenings(cycle: CycleResponse): CycleResponse['events'] {
   return cycle.events.filter((e) => e.action === 'reopen').reverse();

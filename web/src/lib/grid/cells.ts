@@ -384,16 +384,7 @@ function groupValue(ctx: CellContext, row: Extract<GridRow, { kind: 'family' | '
   if (column.kind === 'history') {
     // Each SKU's actuals at its own price in that month, added up.
     const root = row.layer.historyRoot;
-    if (!root) return undefined;
-    let sum = 0;
-    let any = false;
-    for (const member of membersOf(ctx, row.groupId)) {
-      const value = ctx.read(root, `${member.productId}|${column.id}`);
-      if (value === undefined) continue;
-      sum += value * rateValue(ctx.read, 'prices', member.productId, column.id);
-      any = true;
-    }
-    return any ? sum : undefined;
+    return root && ctx.calc.groupActual(root, row.groupId, column.id as Bucket, { valued: true });
   }
   const series = seriesOf(row.layer.id);
   if (!series) return undefined;
