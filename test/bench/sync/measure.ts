@@ -155,10 +155,11 @@ export async function startAndSeed(target: Target, plans: ReturnType<typeof smal
 
 /**
  * Fan-out latency with `clients` per server (one sender, the rest receive), measured with every
- * server up at once and the windows interleaved: round 1 on each server, then round 2, and so on.
- * A server with idle clients costs the others nothing, and a passing disturbance of the shared
- * machine then spreads over all servers instead of deciding one server's only window. The servers
- * must be started and hold the small plan `plan`; they are left running.
+ * server up at once and the windows interleaved: round 1 on each server, then round 2, and so on,
+ * each round starting with the next server. A server with idle clients costs the others nothing
+ * (the clients publish no presence), and a passing disturbance of the shared machine then spreads
+ * over all servers instead of deciding one server's only window. The servers must be started and
+ * hold the small plan `plan`; they are left running.
  */
 export async function fanOutWindows(
   targets: Target[],
@@ -172,9 +173,12 @@ export async function fanOutWindows(
       const sender = await connectComplete(target, options.plan, 'writer', SALES_KEYS.length);
       sets.set(target.name, { sender, receivers: await connectMany(target, options.plan, 'reader', clients - 1) });
     }
-    await sleep(500);
+    // Idle clients must cost the other servers' windows nothing: no presence renewals (BenchClient.hidePresence).
+    for (const { sender, receivers } of sets.values()) for (const c of [sender, ...receivers]) c.hidePresence();
+    await sleep(1_000);
     for (let window = 0; window < options.rounds; window++) {
-      for (const target of targets) {
+      // Each round starts with the next server, so none always runs first after the pause.
+      for (const target of rotated(targets, window)) {
         const { sender, receivers } = sets.get(target.name)!;
         const result = await openLoop([sender], receivers, options.rate, options.seconds);
         (results.get(target.name)![clients] ??= []).push(result);
@@ -188,6 +192,12 @@ export async function fanOutWindows(
     await sleep(1_000);
   }
   return results;
+}
+
+/** `items` starting at index `by` (modulo its length), wrapping around. */
+function rotated<T>(items: T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 /**
