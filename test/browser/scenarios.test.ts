@@ -65,10 +65,14 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
       expect(await row.locator('td').first().textContent()).not.toBe('');
     }
     expect(await leader.locator('[data-testid=compare-metric][data-metric=revenue] td[data-value]').count()).toBe(4);
+    // Money in the plan's currency (the demo plan's is EUR), counts without it.
+    expect(await leader.locator('[data-testid=compare-metric][data-metric=revenue] td').first().textContent()).toMatch(/^€[\d,]+/);
+    expect(await leader.locator('[data-testid=compare-metric][data-metric=stockOuts] td').first().textContent()).toMatch(/^[\d,]+/);
     // The edited scenario differs from the live plan in that cell; the others do not differ at all.
     const promotionDiffs = leader.locator(`[data-testid=compare-differences][data-version-id="${promotionId}"]`);
     await expect.poll(() => promotionDiffs.locator('[data-testid=compare-diff-row][data-root=sales]').count(), WAIT).toBe(1);
     expect(await leader.locator('[data-testid=compare-diff-row]').count()).toBe(1);
+    expect(await promotionDiffs.locator('[data-testid=compare-diff-row] td').last().textContent()).toMatch(/^[+-]€[\d,]+$/);
     // The breakdown per family lists a line per family for every version.
     await leader.selectOption('[data-testid=compare-breakdown]', 'family');
     await expect.poll(() => leader.locator('[data-testid=compare-breakdown-row]').count(), WAIT).toBeGreaterThan(0);

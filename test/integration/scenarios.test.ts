@@ -317,6 +317,7 @@ describe('scenarios: fork, co-edit, compare, merge back', () => {
     );
     expect(compared.status).toBe(200);
     const baseData = readPlanData(base.doc);
+    expect(compared.body.currency).toBe(baseData.meta.currency);
     expect(compared.body.base).toMatchObject({ id: 'live', ...expectedFigures(baseData) });
     expect(compared.body.scenarios.map((v) => v.id)).toEqual([cheaper.id, capacity.id]);
     for (const [version, client] of [

@@ -89,6 +89,8 @@ export interface ComparedVersion {
 
 /** GET /api/plans/:planId/scenarios/compare */
 export interface CompareScenariosResponse {
+  /** The live plan's currency (ISO 4217 code): revenue, margin, inventory value and value changes are in it. */
+  currency: string;
   base: ComparedVersion;
   scenarios: ComparedVersion[];
 }

@@ -183,7 +183,7 @@ export class ScenarioService {
         },
       });
     }
-    return { base: baseVersion, scenarios: versions };
+    return { currency: base.meta.currency, base: baseVersion, scenarios: versions };
   }
 
   /** The three-way view of a merge: every cell the scenario changed since the fork, at fork, in the plan now and in the scenario. */

@@ -142,16 +142,17 @@ export function fitsColumn(text: string, widthPx: number): boolean {
 
 const HOLD_ROOTS: ReadonlySet<string> = new Set(Object.values(HOLD_ROOT_OF));
 
-/**
- * A cell's value in a comparison or merge, as a planner reads it: a hold is `held` or `not held`
- * (its stored flag means nothing to a reader), an empty cell a dash, a number as `format` writes it.
- * @example formatComparedValue('salesHolds', 1, formatQuantity) === 'held'
- */
 /** A compared cell's change; blank for a hold, which has no size (it is held or not). */
 export function formatComparedDelta(root: string, delta: number, format: (value: number) => string): string {
   if (HOLD_ROOTS.has(root)) return '';
   return (delta > 0 ? '+' : '') + format(delta);
 }
+
+/**
+ * A cell's value in a comparison or merge, as a planner reads it: a hold is `held` or `not held`
+ * (its stored flag means nothing to a reader), an empty cell a dash, a number as `format` writes it.
+ * @example formatComparedValue('salesHolds', 1, formatQuantity) === 'held'
+ */
 
 export function formatComparedValue(root: string, value: number | null, format: (value: number) => string, empty = '—'): string {
   if (HOLD_ROOTS.has(root)) return value === null ? 'not held' : 'held';
