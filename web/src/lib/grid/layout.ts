@@ -6,7 +6,7 @@ import { LAYER_IDS, LAYERS, RESOURCE_LAYERS, type Layer, type LayerId, type Reso
 export const ROW_PX = 28;
 /** Widths of the sticky label columns and of the value columns, in px (fixed: only columns in view render). */
 export const PRODUCT_PX = 200;
-export const LAYER_PX = 150;
+export const LAYER_PX = 165;
 export const STICKY_PX = PRODUCT_PX + LAYER_PX;
 export const BUCKET_PX = 88;
 export const PERIOD_PX = 104;
