@@ -153,7 +153,6 @@ export function formatComparedDelta(root: string, delta: number, format: (value:
  * (its stored flag means nothing to a reader), an empty cell a dash, a number as `format` writes it.
  * @example formatComparedValue('salesHolds', 1, formatQuantity) === 'held'
  */
-
 export function formatComparedValue(root: string, value: number | null, format: (value: number) => string, empty = '—'): string {
   if (HOLD_ROOTS.has(root)) return value === null ? 'not held' : 'held';
   return value === null ? empty : format(value);
