@@ -117,8 +117,14 @@ describe('cluster: an edit storm through a crash and a Redis restart', () => {
     // Every replica converges…
     await vi.waitFor(
       () => {
-        const vectors = clients.map((client) => Buffer.from(Y.encodeStateVector(client.doc)).toString('base64'));
-        expect(new Set(vectors).size).toBe(1);
+        // On failure, say which clients lack what (by index: 0–23 writers, 24–26 observers through
+        // nginx, 27–29 one observer on each instance).
+        const all = union(clients.map((client) => vectorOf(client.doc)));
+        const behind = clients.flatMap((client, i) => {
+          const lacks = missing(vectorOf(client.doc), all);
+          return lacks.length > 0 ? [`client ${i} lacks ${lacks.join(', ')}`] : [];
+        });
+        expect(behind).toEqual([]);
       },
       { timeout: 60_000, interval: 250 },
     );

@@ -3,8 +3,28 @@ import * as Y from 'yjs';
 import type { Db } from '../db/database.ts';
 import { testDatabase } from '../db/test-database.ts';
 import { DocumentRepository } from './document.repository.ts';
-import type { DocumentRegistry } from './document-registry.ts';
+import { createLogger } from '../logger.ts';
+import { DocumentRegistry } from './document-registry.ts';
+import { LocalFanout, LocalFanoutHub, type FanoutMessage } from './fanout.ts';
 import { appendForTest, testRegistry } from './test-registry.ts';
+
+/** A fan-out whose outgoing messages can be cut, as a Redis publisher that is reconnecting drops them. */
+class BreakableFanout extends LocalFanout {
+  broken = false;
+  readonly #resync = new Set<() => void>();
+  override publish(message: FanoutMessage): void {
+    if (!this.broken) super.publish(message);
+  }
+  override onResync(listener: () => void): () => void {
+    this.#resync.add(listener);
+    return () => this.#resync.delete(listener);
+  }
+  /** The connection is back. */
+  mend(): void {
+    this.broken = false;
+    for (const listener of this.#resync) listener();
+  }
+}
 
 describe('DocumentRegistry', () => {
   let db: Db;
@@ -109,6 +129,39 @@ describe('DocumentRepository.load', () => {
       expect(stored.stateSeq).toBe(3);
       expect([...stored.state!]).toEqual([...newer]);
     } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('DocumentRegistry across instances', () => {
+  it('tells an instance that is not polling what it missed while another instance’s messages could not go out', async () => {
+    const db = await testDatabase();
+    const documents = new DocumentRepository(db);
+    const hub = new LocalFanoutHub();
+    const fanoutA = new BreakableFanout('a', hub);
+    const log = createLogger('silent');
+    const a = new DocumentRegistry({ documents, fanout: fanoutA, log, idleUnloadMs: 60_000 });
+    const b = new DocumentRegistry({ documents, fanout: new LocalFanout('b', hub), log, idleUnloadMs: 60_000 });
+    try {
+      const roomA = await a.open('plan-1');
+      const roomB = await b.open('plan-1');
+      await roomA.applyServerChange((doc) => doc.getMap<number>('sales').set('SKU-1|2027-01', 1));
+      await vi.waitFor(() => expect(roomB.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(1), { timeout: 2_000, interval: 10 });
+
+      // A's messages are dropped; B's fan-out is healthy, so B does not poll the store.
+      fanoutA.broken = true;
+      await roomA.applyServerChange((doc) => doc.getMap<number>('sales').set('SKU-1|2027-01', 2));
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(roomB.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(1);
+
+      // A's connection is back: its head tells B, which reads the missed update from the store.
+      fanoutA.mend();
+      await vi.waitFor(() => expect(roomB.doc.getMap<number>('sales').get('SKU-1|2027-01')).toBe(2), { timeout: 2_000, interval: 10 });
+      expect(roomB.seq).toBe(roomA.seq);
+    } finally {
+      await a.close(1001, 'test over');
+      await b.close(1001, 'test over');
       await db.destroy();
     }
   });

@@ -37,8 +37,14 @@ export class DocumentRegistry {
     this.#options = options;
     const fanout = options.fanout;
     // Messages may have been lost while the fan-out was down: every loaded document catches up from
-    // the store when it is back, and every second while it is down (slower, nothing lost).
-    this.#stopResync = fanout?.onResync(() => this.#catchUpAll()) ?? (() => undefined);
+    // the store when it is back, and every second while it is down (slower, nothing lost). Coming
+    // back, each also announces its head: another instance that was already back and stopped
+    // polling learns of what this one stored while its messages could not go out.
+    this.#stopResync =
+      fanout?.onResync(() => {
+        this.#catchUpAll();
+        this.forEachRoom((room) => room.announceHead());
+      }) ?? (() => undefined);
     if (fanout?.distributed) {
       this.#poller = setInterval(() => {
         if (!fanout.healthy) this.#catchUpAll();

@@ -10,7 +10,24 @@ export type FanoutMessage =
    * The sending instance has just begun to hear about the document and asks the others for the
    * presence of the people connected to them (what was announced before it listened).
    */
-  | { type: 'presenceQuery'; documentId: string };
+  | { type: 'presenceQuery'; documentId: string }
+  /**
+   * The last sequence number the sending instance knows for the document, sent after its fan-out
+   * was interrupted: its update messages meanwhile may have been dropped, so a receiver behind this
+   * number catches up from the store.
+   */
+  | { type: 'head'; documentId: string; seq: number };
+
+/** A holder of a document, told what the other instances say about it. */
+export interface FanoutListener {
+  /** Another instance's message about the document. */
+  message(message: FanoutMessage): void;
+  /**
+   * The fan-out has begun to hear the document's messages (first, and again after it had to
+   * subscribe anew): what was published before is not delivered, so the holder catches up from the store.
+   */
+  listening(): void;
+}
 
 /**
  * Carries accepted updates and presence to the other server instances holding a document, and
@@ -32,12 +49,15 @@ export interface Fanout {
    * The first subscription to a document asks the others for their presence on it (a
    * `presenceQuery`), once it is listening for their answers.
    */
-  subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void;
+  subscribe(documentId: string, listener: FanoutListener): () => void;
   /** Sends an access change to every other instance. */
   publishAccess(event: AccessEvent): void;
   /** Hears the other instances' access changes. */
   subscribeAccess(listener: (event: AccessEvent) => void): () => void;
-  /** True when messages may have been lost (a reconnect): holders catch up from the store. */
+  /**
+   * Called when messages may have been lost (a connection is back after a break): holders catch up
+   * from the store and announce their heads, since what they published meanwhile may not have gone out.
+   */
   onResync(listener: () => void): () => void;
   close(): Promise<void>;
 }
@@ -62,7 +82,7 @@ export class LocalFanout implements Fanout {
   readonly instanceId: string;
   readonly #hub: LocalFanoutHub;
   readonly #leave: () => void;
-  readonly #documents = new Map<string, Set<(message: FanoutMessage) => void>>();
+  readonly #documents = new Map<string, Set<FanoutListener>>();
   readonly #access = new Set<(event: AccessEvent) => void>();
 
   readonly healthy = true;
@@ -81,13 +101,15 @@ export class LocalFanout implements Fanout {
     for (const other of this.#hub.others(this)) other.#deliver(message);
   }
 
-  subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void {
+  subscribe(documentId: string, listener: FanoutListener): () => void {
     let listeners = this.#documents.get(documentId);
     if (!listeners) {
       this.#documents.set(documentId, (listeners = new Set()));
       this.publish({ type: 'presenceQuery', documentId });
     }
     listeners.add(listener);
+    // Another member may have published while the holder was loading (a lone server has no one).
+    if (this.distributed) queueMicrotask(() => listener.listening());
     return () => {
       listeners.delete(listener);
       if (listeners.size === 0) this.#documents.delete(documentId);
@@ -103,7 +125,7 @@ export class LocalFanout implements Fanout {
     return () => this.#access.delete(listener);
   }
 
-  onResync(): () => void {
+  onResync(_listener: () => void): () => void {
     // Nothing is lost in a process.
     return () => undefined;
   }
@@ -115,7 +137,7 @@ export class LocalFanout implements Fanout {
   #deliver(message: FanoutMessage): void {
     // Asynchronous like a network: the publisher's send to its own sockets comes first.
     queueMicrotask(() => {
-      for (const listener of this.#documents.get(message.documentId) ?? []) listener(message);
+      for (const listener of this.#documents.get(message.documentId) ?? []) listener.message(message);
     });
   }
 }

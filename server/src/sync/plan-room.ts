@@ -177,7 +177,13 @@ export class PlanRoom {
       this.#broadcast(encodeAwareness(update));
       if (origin !== REMOTE_ORIGIN) this.#fanout?.publish({ type: 'awareness', documentId: this.documentId, update });
     });
-    this.#unsubscribe = fanout?.subscribe(documentId, (message) => this.#onFanout(message)) ?? (() => undefined);
+    this.#unsubscribe =
+      fanout?.subscribe(documentId, {
+        message: (message) => this.#onFanout(message),
+        // Updates stored by others between loading and listening were not sent here.
+        listening: () =>
+          void this.catchUpFromStore().catch((e: unknown) => this.#log.error({ err: e, documentId }, 'catching up from the store failed')),
+      }) ?? (() => undefined);
   }
 
   /** The live plan document. Read it between awaits: reloading replaces it. */
@@ -614,9 +620,18 @@ export class PlanRoom {
     }
     this.#enqueue(async () => {
       if (message.seq <= this.#seq) return;
-      if (message.seq === this.#seq + 1) this.#applyRemote({ seq: message.seq, data: message.update });
+      if (message.type === 'update' && message.seq === this.#seq + 1) this.#applyRemote({ seq: message.seq, data: message.update });
       else await this.#catchUp();
     });
+  }
+
+  /**
+   * Tells the other instances this room's last sequence number, so one that missed an update this
+   * instance published while its fan-out was broken catches up from the store.
+   */
+  announceHead(): void {
+    if (this.#closed || this.#seq === 0) return;
+    this.#fanout?.publish({ type: 'head', documentId: this.documentId, seq: this.#seq });
   }
 
   /** Applies an update another instance stored, in sequence, and sends it to this room's sockets. */

@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { AccessEvent } from '../auth/access-events.ts';
 import type { Logger } from '../logger.ts';
-import type { Fanout, FanoutMessage } from './fanout.ts';
+import type { Fanout, FanoutListener, FanoutMessage } from './fanout.ts';
 
 // Channel names. One channel per document, so an instance hears only the documents it holds.
 const DOCUMENT_CHANNEL = 'accord:doc:';
@@ -11,7 +11,17 @@ const ACCESS_CHANNEL = 'accord:access';
 const MESSAGE_UPDATE = 0;
 const MESSAGE_AWARENESS = 1;
 const MESSAGE_PRESENCE_QUERY = 2;
+const MESSAGE_HEAD = 3;
 const CONNECT_TIMEOUT_MS = 10_000;
+const RESUBSCRIBE_MS = 1_000;
+
+interface DocumentSubscription {
+  listeners: Set<FanoutListener>;
+  /** Whether Redis sends the channel: not asked, being asked, sending; dropped once nobody holds the document. */
+  state: 'idle' | 'subscribing' | 'listening' | 'dropped';
+  /** What Redis calls with the channel's messages. */
+  onRedis: (message: Buffer) => void;
+}
 
 /**
  * Fan-out between server instances over Redis pub/sub (DESIGN.md §8). Redis carries speed, not
@@ -29,10 +39,11 @@ export class RedisFanout implements Fanout {
   readonly #publisher: RedisClientType;
   readonly #subscriber: RedisClientType;
   readonly #log: Logger;
-  readonly #documents = new Map<string, Set<(message: FanoutMessage) => void>>();
+  readonly #documents = new Map<string, DocumentSubscription>();
+  /** Documents held here whose channel Redis is not sending yet (subscribing, or a subscribe that failed). */
+  #notListening = 0;
   readonly #access = new Set<(event: AccessEvent) => void>();
   readonly #resync = new Set<() => void>();
-  #wasReady = false;
   #down = false;
 
   private constructor(url: string, instanceId: string, log: Logger) {
@@ -56,15 +67,24 @@ export class RedisFanout implements Fanout {
         this.#down = true;
       });
     }
-    this.#subscriber.on('ready', () => {
-      // Back after a disconnect: messages sent meanwhile are lost, so holders catch up.
-      if (this.#wasReady) {
-        this.#log.info('Redis is back; catching up from the store');
-        for (const listener of this.#resync) listener();
-      }
-      this.#wasReady = true;
-      this.#down = false;
-    });
+    // Either connection back after a break: what the others published while the subscriber was
+    // away, and what this instance published while the publisher was, did not arrive. Holders catch
+    // up from the store and announce their heads (the publisher comes back on its own schedule,
+    // perhaps after the others stopped polling the store: its heads tell them what they missed).
+    for (const client of [this.#publisher, this.#subscriber]) {
+      let wasReady = false;
+      client.on('ready', () => {
+        // Redis subscribes again to the channels it was sending; one whose subscribe failed (asked
+        // for while the connection was down) is asked for again.
+        if (client === this.#subscriber) for (const documentId of this.#documents.keys()) this.#listen(documentId);
+        if (wasReady) {
+          if (this.healthy) this.#log.info('Redis is back; catching up from the store');
+          for (const listener of this.#resync) listener();
+        }
+        wasReady = true;
+        if (this.#publisher.isReady && this.#subscriber.isReady) this.#down = false;
+      });
+    }
   }
 
   /** Connects both connections (publisher and subscriber) and listens for access changes. */
@@ -93,9 +113,12 @@ export class RedisFanout implements Fanout {
     return fanout;
   }
 
-  /** False while either connection is down: then the registry polls the store for updates. */
+  /**
+   * False while either connection is down or a held document's channel is not being sent yet: then
+   * the registry polls the store for updates.
+   */
   get healthy(): boolean {
-    return this.#publisher.isReady && this.#subscriber.isReady;
+    return this.#publisher.isReady && this.#subscriber.isReady && this.#notListening === 0;
   }
 
   publish(message: FanoutMessage): void {
@@ -108,29 +131,64 @@ export class RedisFanout implements Fanout {
     } else if (message.type === 'awareness') {
       encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
       encoding.writeVarUint8Array(encoder, message.update);
+    } else if (message.type === 'head') {
+      encoding.writeVarUint(encoder, MESSAGE_HEAD);
+      encoding.writeVarUint(encoder, message.seq);
     } else {
       encoding.writeVarUint(encoder, MESSAGE_PRESENCE_QUERY);
     }
     this.#send(DOCUMENT_CHANNEL + message.documentId, Buffer.from(encoding.toUint8Array(encoder)));
   }
 
-  subscribe(documentId: string, listener: (message: FanoutMessage) => void): () => void {
-    let listeners = this.#documents.get(documentId);
-    if (!listeners) {
-      this.#documents.set(documentId, (listeners = new Set()));
-      this.#subscriber
-        .subscribe(DOCUMENT_CHANNEL + documentId, (message: Buffer) => this.#onDocument(documentId, message), true)
-        // Listening now: ask the others who is on the document (announced before we listened).
-        .then(() => this.publish({ type: 'presenceQuery', documentId }))
-        .catch((e: unknown) => this.#log.warn({ err: e, documentId }, 'subscribing to a document failed; it catches up from the store'));
+  subscribe(documentId: string, listener: FanoutListener): () => void {
+    let subscription = this.#documents.get(documentId);
+    if (!subscription) {
+      const onRedis = (message: Buffer) => this.#onDocument(documentId, message);
+      this.#documents.set(documentId, (subscription = { listeners: new Set(), state: 'idle', onRedis }));
+      this.#notListening++;
+      this.#listen(documentId);
     }
+    const listeners = subscription.listeners;
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
-      if (listeners.size > 0 || this.#documents.get(documentId) !== listeners) return;
+      if (listeners.size > 0 || this.#documents.get(documentId) !== subscription) return;
       this.#documents.delete(documentId);
-      this.#subscriber.unsubscribe(DOCUMENT_CHANNEL + documentId).catch(() => undefined);
+      if (subscription.state === 'listening') this.#unlisten(documentId, subscription);
+      else this.#notListening--;
+      subscription.state = 'dropped';
     };
+  }
+
+  /**
+   * Subscribes to a held document's channel unless that is done or under way. Once Redis sends it,
+   * the holders catch up from the store (what was published before they listened is not sent to
+   * them) and the others are asked who is on the document (presence announced before).
+   */
+  #listen(documentId: string): void {
+    const subscription = this.#documents.get(documentId);
+    if (!subscription || subscription.state !== 'idle') return;
+    if (!this.#subscriber.isReady) return; // asked for again when the connection is ready
+    subscription.state = 'subscribing';
+    this.#subscriber.subscribe(DOCUMENT_CHANNEL + documentId, subscription.onRedis, true).then(
+      () => {
+        if (subscription.state === 'dropped') {
+          this.#unlisten(documentId, subscription); // nobody holds the document any more
+          return;
+        }
+        subscription.state = 'listening';
+        this.#notListening--;
+        for (const listener of subscription.listeners) listener.listening();
+        this.publish({ type: 'presenceQuery', documentId });
+      },
+      (e: unknown) => {
+        if (subscription.state === 'dropped') return;
+        subscription.state = 'idle';
+        this.#log.warn({ err: e, documentId }, 'subscribing to a document failed; it catches up from the store until it is subscribed');
+        // While the connection is up, try again in a second; otherwise when it is ready.
+        setTimeout(() => this.#listen(documentId), RESUBSCRIBE_MS).unref();
+      },
+    );
   }
 
   publishAccess(event: AccessEvent): void {
@@ -157,6 +215,11 @@ export class RedisFanout implements Fanout {
     }
   }
 
+  /** Stops this subscription's listener (only its own: the document may be held again, under a new subscription). */
+  #unlisten(documentId: string, subscription: DocumentSubscription): void {
+    this.#subscriber.unsubscribe(DOCUMENT_CHANNEL + documentId, subscription.onRedis, true).catch(() => undefined);
+  }
+
   #send(channel: string, payload: Buffer): void {
     if (!this.#publisher.isReady) return; // the others catch up from the store
     this.#publisher.publish(channel, payload).catch((e: unknown) => {
@@ -177,12 +240,14 @@ export class RedisFanout implements Fanout {
         message = { type: 'awareness', documentId, update: decoding.readVarUint8Array(decoder) };
       } else if (kind === MESSAGE_PRESENCE_QUERY) {
         message = { type: 'presenceQuery', documentId };
+      } else if (kind === MESSAGE_HEAD) {
+        message = { type: 'head', documentId, seq: decoding.readVarUint(decoder) };
       } else return;
     } catch (e: unknown) {
       this.#log.warn({ err: e, documentId }, 'unreadable fan-out message ignored');
       return;
     }
-    for (const listener of this.#documents.get(documentId) ?? []) listener(message);
+    for (const listener of this.#documents.get(documentId)?.listeners ?? []) listener.message(message);
   }
 
   #onAccess(raw: Buffer): void {
