@@ -1,8 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RedisFanout } from '../../server/src/sync/redis-fanout.ts';
-import type { FanoutMessage } from '../../server/src/sync/fanout.ts';
-import { createLogger } from '../../server/src/logger.ts';
-import { startPrivateRedis, type PrivateRedis } from '../support/cluster.ts';
+import { RedisFanout } from './redis-fanout.ts';
+import type { FanoutMessage } from './fanout.ts';
+import { createLogger } from '../logger.ts';
+
+interface PrivateRedis {
+  url: string;
+  /** Stops it (SIGTERM) and starts it again on the same port after `downMs`. */
+  restart(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A `redis-server` of the test's own on a free port, keeping nothing on disk (the machine's 6379 is left alone). */
+async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await vi.waitFor(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve())).once('error', reject);
+        }),
+      { timeout: 10_000, interval: 20 },
+    );
+  };
+  const stop = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    restart: async (downMs) => {
+      await stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
+    },
+    stop,
+  };
+}
 
 /** A holder of a document on one instance: what it heard and how often it was told to catch up. */
 function holder() {
