@@ -22,6 +22,7 @@ import {
   logger,
   median,
   P99_LIMIT_MS,
+  pinCpus,
   rateSteps,
   round,
   SALES_KEYS,
@@ -73,18 +74,28 @@ interface Results {
 
 /**
  * Fan-out latency with 2, 10 and 50 clients (one sender, the rest receive), with every server up
- * at once and the windows interleaved (measure.ts, fanOutWindows).
+ * at once and the windows interleaved (measure.ts, fanOutWindows), this process and the servers on
+ * cores of their own (measure.ts, pinCpus).
  */
 async function fanOut(targets: Target[]): Promise<Map<string, Record<number, LatencyResult[]>>> {
   for (const target of targets) await startAndSeed(target, [smallPlan('fanout')]);
-  const results = await fanOutWindows(targets, {
-    plan: 'fanout',
-    clientCounts: LATENCY_CLIENTS,
-    rounds: LATENCY_ROUNDS,
-    rate: LATENCY_RATE,
-    seconds: LATENCY_SECONDS,
+  const unpin = pinCpus(
+    targets.map((t) => t.pid()),
     log,
-  });
+  );
+  let results;
+  try {
+    results = await fanOutWindows(targets, {
+      plan: 'fanout',
+      clientCounts: LATENCY_CLIENTS,
+      rounds: LATENCY_ROUNDS,
+      rate: LATENCY_RATE,
+      seconds: LATENCY_SECONDS,
+      log,
+    });
+  } finally {
+    unpin();
+  }
   for (const target of targets) await target.stop();
   return results;
 }
@@ -395,7 +406,8 @@ console.table(table);
 
 // The guard's own cost per update, in isolation (a script of the server package, on the same
 // 1,000 × 36 plan): the structs guard against the staging-copy guard it replaced.
-let guard: { structs: { median: number; p99: number }; staging: { median: number; p99: number } } | undefined;
+type Figure = { median: number; p99: number };
+let guard: { structs: Figure; staging: Figure; commit: Figure } | undefined;
 if (!only || only === 'accord') {
   const file = path.join(os.tmpdir(), `accord-guard-${process.pid}.bin`);
   const doc = new YDoc();
@@ -416,6 +428,10 @@ if (!only || only === 'accord') {
 if (guard)
   console.log(
     `Guard per single-cell update on the 1,000×36 plan (3,000 edits, interleaved): structs ${guard.structs.median} µs median / ${guard.structs.p99} µs p99; staging copy ${guard.staging.median} / ${guard.staging.p99} µs`,
+  );
+if (guard)
+  console.log(
+    `Commit before send per single-cell update (SQLite WAL, update + cell history, in isolation): ${guard.commit.median} µs median / ${guard.commit.p99} µs p99`,
   );
 
 const accord = ok('accord');
@@ -440,6 +456,7 @@ if (before) console.log(`METRIC rss_big_plan_editing_before_mib ${round(before.r
 if (guard) {
   console.log(`METRIC guard_us_median ${guard.structs.median}`);
   console.log(`METRIC guard_us_p99 ${guard.structs.p99}`);
+  console.log(`METRIC commit_us_median ${guard.commit.median}`);
 }
 console.log(`METRIC lost_updates ${accord ? accord.lostReconnect + accord.lostDurability : NaN}`);
 process.exit(accord ? 0 : 1);

@@ -1,6 +1,8 @@
 // What the sync benchmarks (bench:sync, bench:cluster) measure with, whatever the server: the
 // small plan's sales keys, connecting until a client holds a plan, the open-loop fan-out window,
 // interleaved fan-out windows over several servers, the rate steps and the cold load.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import type * as Y from 'yjs';
 import { addBuckets } from '@accord/plan-calc';
 import { buildPlan, HORIZON_BUCKETS, HORIZON_START, skuId } from '../big-plan.ts';
@@ -192,6 +194,37 @@ export async function fanOutWindows(
     await sleep(1_000);
   }
   return results;
+}
+
+/**
+ * Runs this process on the last CPU and the server processes `pids` on the others (every thread,
+ * with `taskset`) until the returned function puts them back on all CPUs: clients and server on
+ * cores of their own, as on different machines. Left to the scheduler on a 2-core machine, the
+ * server's first sends woke the client process onto the server's core, and some servers' fan-outs
+ * (not others') got a ~0.6 ms hole after the first few receivers. Does nothing, saying so, with
+ * one CPU or no `taskset`.
+ */
+export function pinCpus(pids: number[], log: (message: string) => void): () => void {
+  const cpus = os.availableParallelism();
+  const set = (list: string, pid: number) => execFileSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' });
+  try {
+    if (cpus < 2) throw new Error('one CPU');
+    set(String(cpus - 1), process.pid);
+    for (const pid of pids) set(cpus === 2 ? '0' : `0-${cpus - 2}`, pid);
+  } catch (e: unknown) {
+    log(`not pinned to CPUs (${e instanceof Error ? e.message : String(e)}): clients and servers share every core`);
+    return () => undefined;
+  }
+  log(`pinned: this process on CPU ${cpus - 1}, the servers on the others`);
+  return () => {
+    for (const pid of [process.pid, ...pids]) {
+      try {
+        set(`0-${cpus - 1}`, pid);
+      } catch {
+        // a server that has exited meanwhile
+      }
+    }
+  };
 }
 
 /** `items` starting at index `by` (modulo its length), wrapping around. */
