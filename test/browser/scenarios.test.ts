@@ -84,6 +84,9 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await expect.poll(() => mergeRow.count(), WAIT).toBe(1);
     expect(await mergeRow.getAttribute('data-conflict')).toBe('false');
     expect(await mergeRow.locator('[data-testid=merge-scenario]').textContent()).toBe('98,765');
+    // The demo types no sales forecast there: base and plan show the statistical forecast that applied.
+    expect(await mergeRow.locator('[data-testid=merge-base]').textContent()).toMatch(/^[\d,]+\s*statistical$/);
+    expect(await mergeRow.locator('[data-testid=merge-plan] [data-testid=compared-follows]').textContent()).toBe('statistical');
     expect(await leader.locator('[data-testid=merge-conflict]').count()).toBe(0);
     await leader.check('[data-testid=merge-all]');
     await leader.fill('[data-testid=merge-decision-title]', 'Adopt the promotion scenario');

@@ -343,6 +343,31 @@ describe('scenarios: fork, co-edit, compare, merge back', () => {
     expect((await api('viewer', 'GET', `/plans/${planId}/scenarios/compare?ids=nope`)).status).toBe(404);
   });
 
+  it('shows each side of a merge as what applied: an empty sales forecast as the statistical forecast it followed', async () => {
+    const scenario = await createScenario('sales', 'Forecast where only the statistical one stood');
+    const client = await open('sales', scenario.id);
+    const plan = readPlanData(client.doc);
+    // A month of a product with a statistical forecast and no sales forecast typed over it.
+    const key = Object.keys(plan.cells.statistical).find((k) => buckets.includes(k.split('|')[1]!) && plan.cells.sales[k] === undefined);
+    expect(key).toBeDefined();
+    const statistical = plan.cells.statistical[key!]!;
+    setCell(client.doc, 'sales', key!, statistical + 500);
+    let cell: MergePreviewResponse['cells'][number] | undefined;
+    await vi.waitFor(async () => {
+      const preview = await api<MergePreviewResponse>('viewer', 'GET', `/scenarios/${scenario.id}/merge`);
+      cell = preview.body.cells.find((c) => c.root === 'sales' && c.key === key);
+      expect(cell).toBeDefined();
+    });
+    // What the merge compares and writes stays the stored values…
+    expect(cell).toMatchObject({ base: null, plan: null, scenario: statistical + 500, conflict: false });
+    // …and what a planner is shown is what applied on each side.
+    expect(cell!.inEffect).toEqual({
+      base: { value: statistical, follows: 'statistical' },
+      plan: { value: statistical, follows: 'statistical' },
+      scenario: { value: statistical + 500, follows: null },
+    });
+  });
+
   it('keeps a scenario a decision links, and deletes one nobody refers to with its document', async () => {
     const refused = await api<{ error: { message: string } }>('leader', 'DELETE', `/scenarios/${linkedScenarioId}`);
     expect(refused.status).toBe(409);

@@ -87,8 +87,12 @@ export interface CellDiff {
 /** What an empty cell of a layer follows: sales the statistical forecast, consensus the demand beneath it. */
 export type FallbackLayer = 'statistical' | 'demand';
 
-/** A layer's value in effect in one cell of a plan, and what it followed when the cell is empty. */
-function inEffect(
+/**
+ * A layer's value in effect in one cell of a plan (`stored` is what the cell holds), and what it
+ * followed when the cell is empty: an empty sales forecast is the statistical forecast, an empty
+ * consensus the demand beneath it; any other empty cell is null.
+ */
+export function valueInEffect(
   plan: PlanData,
   root: ValueRoot,
   key: string,
@@ -237,8 +241,8 @@ export function diffPlans(a: PlanData, b: PlanData): PlanDiff {
       const parsed = root === 'inventory' ? undefined : parseCellKey(key);
       const rowId = parsed?.rowId ?? key;
       const bucket = parsed?.bucket ?? null;
-      const was = inEffect(a, root, key, old);
-      const is = inEffect(b, root, key, now);
+      const was = valueInEffect(a, root, key, old);
+      const is = valueInEffect(b, root, key, now);
       const delta = (is.value ?? 0) - (was.value ?? 0);
       let volumeDelta = 0;
       let valueDelta = 0;

@@ -95,6 +95,12 @@ export interface CompareScenariosResponse {
   scenarios: ComparedVersion[];
 }
 
+/** A cell's value in effect and, when the cell is empty, the layer it followed. */
+export interface ValueInEffect {
+  value: number | null;
+  follows: 'statistical' | 'demand' | null;
+}
+
 /** One cell the scenario changed since it was forked, in the three versions. */
 export interface MergeCell {
   root: string;
@@ -111,6 +117,12 @@ export interface MergeCell {
   /** The live plan's value now. */
   plan: number | null;
   scenario: number | null;
+  /**
+   * What each side amounts to when shown: the value in effect, and for an empty cell what it
+   * followed (an empty sales forecast is the statistical forecast, an empty consensus the demand
+   * beneath it). `base`, `plan` and `scenario` stay the stored values the merge compares and writes.
+   */
+  inEffect: Record<'base' | 'plan' | 'scenario', ValueInEffect>;
   /** The plan changed the cell since the fork to something other than the scenario's value. */
   conflict: boolean;
 }

@@ -1,6 +1,6 @@
 import { toComparedCell } from '../governance/snapshot.service.ts';
 import * as Y from 'yjs';
-import { diffPlans, type PlanData } from '@accord/plan-calc';
+import { diffPlans, valueInEffect, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
 import {
   actionRolesText,
@@ -353,6 +353,11 @@ export class ScenarioService {
           base: c.before,
           plan,
           scenario: c.after,
+          inEffect: {
+            base: { value: c.beforeInEffect, follows: c.beforeFollows },
+            plan: valueInEffect(live, c.root, c.key, plan),
+            scenario: { value: c.afterInEffect, follows: c.afterFollows },
+          },
           conflict: plan !== c.before && plan !== c.after,
         };
       });
