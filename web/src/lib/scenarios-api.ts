@@ -78,17 +78,24 @@ export function deleteScenario(scenarioId: string): Promise<void> {
 /** The `root:key` reference the merge API uses for resolutions. */
 export const cellRef = (cell: { root: string; key: string }): string => `${cell.root}:${cell.key}`;
 
-/** The trade-off metrics a comparison shows, in order, and which direction is better. */
+/**
+ * The trade-off metrics a comparison shows, in order, which direction is better, and their unit:
+ * money (written in the plan's currency), a ratio (a percentage) or a count.
+ */
 export const COMPARE_METRICS = [
-  { id: 'revenue', label: 'Revenue', better: 'higher' },
-  { id: 'margin', label: 'Gross margin', better: 'higher' },
-  { id: 'marginPct', label: 'Margin %', better: 'higher' },
-  { id: 'fillRate', label: 'Fill rate', better: 'higher' },
-  { id: 'stockOuts', label: 'Stock-outs', better: 'lower' },
-  { id: 'inventoryValue', label: 'Inventory value', better: 'lower' },
-  { id: 'capacityOverloads', label: 'Capacity overloads', better: 'lower' },
+  { id: 'revenue', label: 'Revenue', better: 'higher', unit: 'money' },
+  { id: 'margin', label: 'Gross margin', better: 'higher', unit: 'money' },
+  { id: 'marginPct', label: 'Margin %', better: 'higher', unit: 'ratio' },
+  { id: 'fillRate', label: 'Fill rate', better: 'higher', unit: 'ratio' },
+  { id: 'stockOuts', label: 'Stock-outs', better: 'lower', unit: 'count' },
+  { id: 'inventoryValue', label: 'Inventory value', better: 'lower', unit: 'money' },
+  { id: 'capacityOverloads', label: 'Capacity overloads', better: 'lower', unit: 'count' },
 ] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number]['id'];
+export type CompareUnit = (typeof COMPARE_METRICS)[number]['unit'];
+
+/** A metric's unit. */
+export const unitOf = (metric: CompareMetric): CompareUnit => COMPARE_METRICS.find((m) => m.id === metric)!.unit;
 
 /** One metric of a version's figures; null when it has no meaning (no revenue, no demand). */
 export function metricValue(figures: ScenarioFigures, metric: CompareMetric): number | null {
