@@ -147,12 +147,22 @@ export const CompareQuery = z.object({
 });
 export type CompareQuery = z.infer<typeof CompareQuery>;
 
+/** What changed in one section of the plan between two versions. */
+export interface SectionTotals {
+  changedCells: number;
+  volumeDelta: number;
+  /** The plan's value change (quantities at price, price and cost changes on the demand they apply to); budget changes are not in it. */
+  valueDelta: number;
+  /** How the budget (a target) moved, in currency. */
+  budgetDelta: number;
+}
+
 /** GET /api/plans/:planId/compare: the changed cells sorted by value impact (then volume), one page of them. */
 export interface CompareResponse {
   from: string;
   to: string;
   /** Totals per section, over every change (not only the page, not filtered). */
-  sections: { section: string; changedCells: number; volumeDelta: number; valueDelta: number }[];
+  sections: ({ section: string } & SectionTotals)[];
   /** Totals per family and layer over the filtered changes, biggest value impact first: the grouped view. */
   groups: {
     familyId: string | null;

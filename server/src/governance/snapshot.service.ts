@@ -4,7 +4,7 @@ import { encodeHexLowerCase } from '@oslojs/encoding';
 import { bucketRange, diffPlans, PlanCalculator, type CellDiff, type PlanData } from '@accord/plan-calc';
 import { readPlanData } from '@accord/plan-model';
 import { ErrorCode, findCellBounds } from '@accord/protocol';
-import type { ComparedCell, CompareQuery, CompareResponse, SnapshotView } from '@accord/protocol';
+import type { ComparedCell, CompareQuery, CompareResponse, SectionTotals, SnapshotView } from '@accord/protocol';
 import type { Snapshot } from '../db/schema.ts';
 import { randomId } from '../db/ids.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -55,6 +55,26 @@ export function toComparedCell(c: CellDiff, data: Pick<PlanData, 'products' | 'f
     volumeDelta: c.volumeDelta,
     valueDelta: c.valueDelta,
   };
+}
+
+/**
+ * Totals per section of compared cells. A budget is a target, not plan value: its changes are
+ * summed apart (`budgetDelta`), so a section's value change says what the plan is worth more or
+ * less, not how the goal moved.
+ */
+export function sectionTotals(
+  cells: readonly Pick<ComparedCell, 'section' | 'root' | 'volumeDelta' | 'valueDelta'>[],
+): Map<string, SectionTotals> {
+  const sections = new Map<string, SectionTotals>();
+  for (const cell of cells) {
+    const entry = sections.get(cell.section) ?? { changedCells: 0, volumeDelta: 0, valueDelta: 0, budgetDelta: 0 };
+    entry.changedCells++;
+    entry.volumeDelta += cell.volumeDelta;
+    if (cell.root === 'budget') entry.budgetDelta += cell.valueDelta;
+    else entry.valueDelta += cell.valueDelta;
+    sections.set(cell.section, entry);
+  }
+  return sections;
 }
 
 /** Biggest value impact first, then biggest volume change: what a planner looks at first. */
@@ -217,16 +237,10 @@ export class SnapshotService {
       resources: { ...a.resources, ...b.resources },
     };
     const all = diff.cells.filter((c) => c.bucket === null || shared.has(c.bucket)).map((c) => toComparedCell(c, names));
-    const sections = new Map<string, { changedCells: number; volumeDelta: number; valueDelta: number }>();
-    for (const cell of all) {
-      const entry = sections.get(cell.section) ?? { changedCells: 0, volumeDelta: 0, valueDelta: 0 };
-      entry.changedCells++;
-      entry.volumeDelta += cell.volumeDelta;
-      entry.valueDelta += cell.valueDelta;
-      sections.set(cell.section, entry);
-    }
-    if (diff.catalog.length > 0) sections.set('catalog', { changedCells: diff.catalog.length, volumeDelta: 0, valueDelta: 0 });
-    if (diff.meta.length > 0) sections.set('plan', { changedCells: diff.meta.length, volumeDelta: 0, valueDelta: 0 });
+    const sections = sectionTotals(all);
+    if (diff.catalog.length > 0)
+      sections.set('catalog', { changedCells: diff.catalog.length, volumeDelta: 0, valueDelta: 0, budgetDelta: 0 });
+    if (diff.meta.length > 0) sections.set('plan', { changedCells: diff.meta.length, volumeDelta: 0, valueDelta: 0, budgetDelta: 0 });
 
     const families = new Map<string, string>();
     const layers = new Map<string, string>();
