@@ -179,5 +179,17 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     await sales.goto(`${env.base}/plans/${planId}`);
     await sales.waitForSelector('[data-testid=plan-grid]', WAIT);
     await expect.poll(() => sales.locator(cell).getAttribute('data-value'), WAIT).toBe('22222');
+
+    // Once the cycle's consensus is locked, the merge says so before anyone picks a cell.
+    const lock = await leader.request.post(`${env.base}/api/plans/${planId}/snapshots`, {
+      data: { name: 'Consensus', closeRemaining: true },
+      headers: { origin: env.base },
+    });
+    expect(lock.status()).toBe(201);
+    await leader.goto(`${env.base}/plans/${planId}/scenarios/${scenarioId}/merge`);
+    await leader.waitForSelector('[data-testid=merge-table]', WAIT);
+    await expect.poll(() => leader.locator('[data-testid=merge-locked]').textContent(), WAIT).toMatch(/consensus of this cycle is locked/);
+    await leader.check('[data-testid=merge-all]');
+    expect(await leader.locator('[data-testid=merge-submit]').isDisabled()).toBe(true);
   });
 });

@@ -46,7 +46,7 @@ export function scenarioRoutes(services: Services): Hono<AppEnv> {
       const body: MergeConflictBody = {
         error: {
           code: ErrorCode.conflict,
-          message: `${outcome.conflicts.length} selected cell(s) changed in the plan since the fork; resolve each with 'scenario' or 'plan'.`,
+          message: `${outcome.conflicts.length === 1 ? '1 selected cell' : `${outcome.conflicts.length} selected cells`} changed in the live plan since the scenario was made: choose the scenario's or the plan's value for each.`,
           requestId: c.get('requestId'),
         },
         conflicts: outcome.conflicts,

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@accord/protocol';
 import type {
   CompareScenariosResponse,
   CreateScenarioRequest,
@@ -53,7 +54,8 @@ export async function mergeScenario(scenarioId: string, input: MergeScenarioRequ
   try {
     return { type: 'merged', ...(await api<MergeScenarioResponse>('POST', `${scenario(scenarioId)}/merge`, input)) };
   } catch (caught) {
-    if (!(caught instanceof ApiError) || caught.status !== 409) throw caught;
+    // Only a refusal over unresolved conflicts asks for choices; another 409 (the plan is locked) is an error.
+    if (!(caught instanceof ApiError) || caught.status !== 409 || caught.code !== ErrorCode.conflict) throw caught;
     // `api()` keeps only the message; ask the preview again for the conflicting cells.
     const preview = await getMergePreview(scenarioId);
     return { type: 'conflict', message: caught.message, conflicts: preview.cells.filter((c) => c.conflict) };
