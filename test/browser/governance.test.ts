@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { addMonths } from '@accord/plan-calc';
 import { cellOf, selectCell, signInThroughPage, serverAndBrowser, typeInto } from '../support/browser.ts';
 
 const grid = '[data-testid=plan-grid]';
@@ -110,6 +111,27 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await sales.locator(cellOf('sales', key)).locator('[data-testid=comment-mark]').click();
     await expect.poll(() => sales.locator(`[data-testid=comment-thread][data-thread-id="${threadId}"]`).count(), poll).toBe(1);
     await expect.poll(salesUnread, poll).toBe(salesBefore - 1);
+  });
+
+  it('opens a link to a cell off screen (an inbox entry) with that cell in view, beside the side panel it opens', async () => {
+    const finance = (await signInAs(env.browser, env.base, 'finance')).page;
+    const planId = await openFirstPlan(finance);
+    const first = (await finance.locator('tr[data-row-kind=product] td[data-root=sales]').first().getAttribute('data-key'))!;
+    const [product, bucket] = first.split('|') as [string, string];
+    // Nine months on: past what shows at 1280 px with the panel open.
+    const key = `${product}|${addMonths(bucket, 9)}`;
+    // As an inbox entry links to a thread on the cell (here one that is gone): the panel opens as the grid loads.
+    await finance.goto(`${env.base}/plans/${planId}?thread=gone&cell=${encodeURIComponent(`sales:${key}`)}`);
+    await finance.waitForSelector('[data-testid=comments-panel]');
+    await finance.waitForSelector(grid);
+    const cell = finance.locator(cellOf('sales', key));
+    await expect.poll(() => cell.getAttribute('data-active'), poll).toBe('true');
+    const inView = async () => {
+      const box = await cell.boundingBox();
+      const scroller = await finance.locator('[data-testid=grid-scroller]').boundingBox();
+      return box !== null && scroller !== null && box.x >= scroller.x && box.x + box.width <= scroller.x + scroller.width + 1;
+    };
+    await expect.poll(inView, poll).toBe(true);
   });
 
   it('records a decision from a selected cell in a live session; another planner sees it appear', async () => {
