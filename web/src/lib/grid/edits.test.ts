@@ -190,6 +190,10 @@ describe('whyReadOnly', () => {
     expect(whyReadOnly({ role: 'operations', stage: 'demand-review' }, sales.row, sales.column, 'units')).toBe(
       'The sales forecast is written by sales planners; you are an operations planner, so you can read it and comment.',
     );
+    const asLeader = grid(data, 'leader').target('p:P1:sales', '2027-01');
+    expect(whyReadOnly({ role: 'leader', stage: 'demand-review' }, asLeader.row, asLeader.column, 'units')).toBe(
+      'The sales forecast is written by sales planners; you are a leader, so you can read it and comment. To set the demand yourself, type it in the Consensus row.',
+    );
     expect(
       whyReadOnly(
         { role: 'sales', stage: 'supply-review', stageOwners: { 'demand-review': 'Sam Sales' } },

@@ -90,7 +90,9 @@ export function whyReadOnly(
   const section = ROOTS[input].section;
   const what = LAYER_OF_ROOT[input] ?? label;
   if (!canWrite(role, section)) {
-    return `${what} is written by ${writers(section)}; you are ${ROLE_ARTICLE[role]}, so you can read it and comment.`;
+    // A leader weighing demand (in a meeting, in a scenario) sets it in the consensus.
+    const instead = section === 'demand' && canWrite(role, 'consensus') ? ' To set the demand yourself, type it in the Consensus row.' : '';
+    return `${what} is written by ${writers(section)}; you are ${ROLE_ARTICLE[role]}, so you can read it and comment.${instead}`;
   }
   const closedBy = owningStage(section);
   if (stage === 'locked') return `The plan is locked: the consensus was agreed, so nothing changes until the leader starts the next cycle.`;
