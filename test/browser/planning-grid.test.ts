@@ -22,7 +22,9 @@ async function showLayers(page: Page, layers: string[]): Promise<void> {
     const wanted = layers.includes((await box.getAttribute('data-layer')) ?? '');
     if ((await box.isChecked()) !== wanted) await box.click();
   }
-  await page.click('[data-testid=layer-menu] summary');
+  // Escape closes it, as any pop-up.
+  await page.keyboard.press('Escape');
+  await expect.poll(() => page.locator('[data-testid=layer-menu]').evaluate((menu) => (menu as HTMLDetailsElement).open)).toBe(false);
 }
 
 /** Dispatches a clipboard event at the focused element, as Ctrl+V / Ctrl+C would; returns the clipboard text after it. */
