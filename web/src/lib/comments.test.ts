@@ -92,9 +92,10 @@ describe('mentions', () => {
 
   it('inserts @Name, stores <@id> and renders it as @Name again', () => {
     const inserted = insertMention('ask @Fi now', 4, 7, 'Fiona Chen');
-    expect(inserted).toEqual({ text: 'ask @Fiona Chen  now', caret: 16 });
+    expect(inserted).toEqual({ text: 'ask @Fiona Chen now', caret: 16 });
+    expect(insertMention('ask @Fi', 4, 7, 'Fiona Chen')).toEqual({ text: 'ask @Fiona Chen ', caret: 16 });
     const picked = [members[1]!];
-    expect(toStoredText(inserted.text, picked)).toBe('ask <@u-fiona>  now');
+    expect(toStoredText(inserted.text, picked)).toBe('ask <@u-fiona> now');
     const names = new Map(members.map((m) => [m.userId, m.name]));
     expect(toDisplayText('hi <@u-fiona> and <@x>', names)).toEqual({ text: 'hi @Fiona Chen and <@x>', picked });
     expect(messageParts('ask <@u-fiona> and <@gone>!', new Map([['u-fiona', 'Fiona Chen']]))).toEqual([

@@ -117,8 +117,10 @@ export function suggestMembers(members: readonly Mentionable[], query: string, l
  * returns the text and the new caret. `toStoredText` turns it into `<@userId>` on sending.
  */
 export function insertMention(text: string, start: number, caret: number, name: string): { text: string; caret: number } {
-  const token = `@${name} `;
-  return { text: text.slice(0, start) + token + text.slice(caret), caret: start + token.length };
+  const rest = text.slice(caret);
+  // One space after the name: the one already there, else a new one; the caret goes past it.
+  const token = /^\s/.test(rest) ? `@${name}` : `@${name} `;
+  return { text: text.slice(0, start) + token + rest, caret: start + `@${name} `.length };
 }
 
 /** The composer's text with each `@Name` of a picked member stored as `<@userId>` (longest names first). */
