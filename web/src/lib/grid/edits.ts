@@ -12,7 +12,7 @@ import {
   type SpreadProblem,
 } from '@accord/plan-calc';
 import { cellValueProblem, type ChangeNote } from '@accord/protocol';
-import { formatMonth, formatQuantity } from '../format.ts';
+import { counted, formatMonth, formatQuantity } from '../format.ts';
 import { membersOf, spreadRows, type CellContext, type CellView } from './cells.ts';
 import { applyEntry, describeEntry, isRelative, type Entry } from './entry.ts';
 import { bucketsOf, layerLabel, type Column, type ValueRow } from './layout.ts';
@@ -186,13 +186,12 @@ export function planEntries(ctx: CellContext, items: readonly { target: EditTarg
   const notes: string[] = [];
   if (spread) {
     notes.push(
-      `Spread over ${spreadCells.toLocaleString('en-US')} cell${spreadCells === 1 ? '' : 's'}${lastBasis ? ` by ${lastBasis}` : ''}${heldCells > 0 ? `; ${heldCells} held cell${heldCells === 1 ? '' : 's'} left alone` : ''}`,
+      `Spread over ${counted(spreadCells, 'cell')}${lastBasis ? ` by ${lastBasis}` : ''}${heldCells > 0 ? `; ${counted(heldCells, 'held cell')} left alone` : ''}`,
     );
   } else if (items.length > 1)
-    notes.push(
-      `${how === 'pasted' ? 'Pasted' : relative ? 'Adjusted' : 'Filled'} ${written.length} cell${written.length === 1 ? '' : 's'}`,
-    );
-  if (skippedTotals > 0) notes.push(`${skippedTotals} total${skippedTotals === 1 ? ' was' : 's were'} not cleared (type 0 to zero one)`);
+    notes.push(`${how === 'pasted' ? 'Pasted' : relative ? 'Adjusted' : 'Filled'} ${counted(written.length, 'cell')}`);
+  if (skippedTotals > 0)
+    notes.push(`${counted(skippedTotals, 'total')} ${skippedTotals === 1 ? 'was' : 'were'} not cleared (type 0 to zero one)`);
   return {
     ok: true,
     edit: {
@@ -247,7 +246,7 @@ export function planHolds(ctx: CellContext, targets: readonly EditTarget[], hold
     };
   }
   const first = targets[0]!;
-  const what = wholeRows ? `${count} row${count === 1 ? '' : 's'}` : `${count} cell${count === 1 ? '' : 's'}`;
+  const what = wholeRows ? counted(count, 'row') : counted(count, 'cell');
   const where = targets.length === 1 ? describeCell(ctx, first) : `${targets.length} selected cells from ${describeCell(ctx, first)}`;
   return {
     ok: true,
