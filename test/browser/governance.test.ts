@@ -72,6 +72,10 @@ describe('comments, decisions and snapshots (Chromium)', () => {
     await expect.poll(() => mention.count(), poll).toBe(1);
     expect(await mention.getAttribute('class')).toContain('unread');
     expect(await mention.textContent()).toContain('@Fiona Chen');
+    // Where the comment sits, as the grid calls it.
+    expect(await mention.locator('[data-testid=inbox-where]').textContent()).toMatch(
+      /^on [A-Z]{3}-\d{3} · Sales forecast · [A-Z][a-z]{2} \d{2}$/,
+    );
     await expect.poll(() => finance.locator('[data-testid=inbox-unread]').textContent(), poll).toMatch(/^\d+ unread$/);
     const unreadBefore = Number((await finance.locator('[data-testid=inbox-unread]').textContent())!.split(' ')[0]);
     await mention.locator('a').click();

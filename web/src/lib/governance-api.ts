@@ -16,6 +16,7 @@ import type {
   Stage,
 } from '@accord/protocol';
 import { api } from './api.ts';
+import { describeAnchor } from './comments.ts';
 
 const plan = (planId: string) => `/api/plans/${encodeURIComponent(planId)}`;
 
@@ -157,6 +158,19 @@ export function exportLinks(planId: string, version: string): { xlsx: string; pd
 /** Shows `<@userId>` mentions as `@Name` with the names the caller knows. */
 export function renderMentions(text: string, names: ReadonlyMap<string, string>): string {
   return text.replace(/<@([A-Za-z0-9_-]{1,64})>/g, (_, id: string) => `@${names.get(id) ?? 'someone'}`);
+}
+
+/**
+ * Where an inbox entry's comment sits, in the grid's words with the SKU by its code
+ * ("SPA-001 · Sales forecast · Apr 27", or the row): null for a thread on the whole plan.
+ */
+export function inboxAnchorLabel(item: InboxItem): string | null {
+  const anchor = (item.anchor ?? {}) as { type?: unknown; rowId?: unknown; bucket?: unknown; root?: unknown };
+  if (typeof anchor.rowId !== 'string') return null;
+  if (anchor.type === 'row') return describeAnchor({ type: 'row', rowId: anchor.rowId });
+  if (anchor.type === 'cell' && typeof anchor.bucket === 'string' && typeof anchor.root === 'string')
+    return describeAnchor({ type: 'cell', rowId: anchor.rowId, bucket: anchor.bucket, root: anchor.root });
+  return null;
 }
 
 /** The query that opens a plan at an inbox item's thread, and at its cell when anchored to one. */
