@@ -157,4 +157,26 @@ describe('every number’s history (Chromium)', () => {
     await expect.poll(() => operations.locator('[data-testid=plan-changes]').first().textContent(), WAIT).toBe('none');
     await operations.context().close();
   });
+
+  it('stacks a cell’s history above the comments when both are open, so the grid keeps its width', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    await signInThroughPage(page, env.base, demoEmail('sales'));
+    await page.click('[data-testid=plan-link]');
+    await page.waitForSelector('[data-testid=plan-grid]');
+    await page.click('[data-testid=comments-toggle]');
+    await page.waitForSelector('[data-testid=comments-panel]');
+    const scroller = page.locator('[data-testid=grid-scroller]');
+    const widthWithComments = (await scroller.boundingBox())!.width;
+    const key = (await page.locator('tr[data-row-kind=product] td[data-root=sales][data-editable=true]').first().getAttribute('data-key'))!;
+    await selectCell(page, cellOf('sales', key));
+    await page.keyboard.press('Alt+h');
+    await page.waitForSelector('[data-testid=cell-history]');
+    const history = (await page.locator('[data-testid=cell-history]').boundingBox())!;
+    const comments = (await page.locator('[data-testid=comments-panel]').boundingBox())!;
+    expect(Math.abs(history.x - comments.x)).toBeLessThan(2);
+    expect(history.y + history.height).toBeLessThanOrEqual(comments.y);
+    expect((await scroller.boundingBox())!.width).toBeGreaterThanOrEqual(widthWithComments - 1);
+    await context.close();
+  });
 });
