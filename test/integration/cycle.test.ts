@@ -76,6 +76,13 @@ describe('the monthly cycle: stages in order, a lock that holds, owners and due 
     });
     expect(stranger.status).toBe(400);
     expect(stranger.body.error.message).toMatch(/owner of Supply review must be a member/);
+    // Someone who cannot change the plan cannot own a stage of it.
+    const viewerOwner = await api<ErrorBody>('leader', 'PUT', `/plans/${planId}/cycle/stages/supply-review`, {
+      ownerId: s.viewer!.me.user.id,
+      dueDate: null,
+    });
+    expect(viewerOwner.status).toBe(400);
+    expect(viewerOwner.body.error.message).toMatch(/is a viewer and cannot change the plan, so cannot own Supply review/);
 
     // Demand review is due before supply review: a supply date earlier than it is refused, with both dates named.
     const demandDue = before.stages.find((st) => st.stage === 'demand-review')!.dueDate!;

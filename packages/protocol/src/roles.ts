@@ -25,6 +25,14 @@ export function canWrite(role: Role, section: Section): boolean {
   return WRITABLE_SECTIONS[role].includes(section);
 }
 
+/**
+ * Whether a member with `role` may own a stage of the cycle: someone who changes plan figures or
+ * runs the meeting, not a viewer or commenter (who could not act on what the stage asks for).
+ */
+export function mayOwnStage(role: Role): boolean {
+  return WRITABLE_SECTIONS[role].some((section) => section !== 'comments');
+}
+
 /** Whether a member with `role` may change anything in the document (everyone but viewers). */
 export function writesAnything(role: Role): boolean {
   return WRITABLE_SECTIONS[role].length > 0;

@@ -3,6 +3,7 @@ import {
   actionRolesText,
   ErrorCode,
   mayAct,
+  mayOwnStage,
   stageClosing,
   stagesToLock,
   STAGE_LABELS,
@@ -119,11 +120,19 @@ export class CycleService {
         ErrorCode.forbidden,
         `Setting stage owners and due dates is for ${actionRolesText('planCycle')}; you are ${role}.`,
       );
-    const members = new Map((await this.#users.listMembers(plan.workspace_id)).map((m) => [m.userId, m.name]));
+    const members = new Map((await this.#users.listMembers(plan.workspace_id)).map((m) => [m.userId, m]));
     for (const change of changes) {
       if (change.stage === 'locked') throw new HttpError(400, ErrorCode.badRequest, 'The locked stage has no owner or due date.');
-      if (change.ownerId !== null && !members.has(change.ownerId))
+      if (change.ownerId === null) continue;
+      const owner = members.get(change.ownerId);
+      if (!owner)
         throw new HttpError(400, ErrorCode.badRequest, `ownerId: the owner of ${label(change.stage)} must be a member of this workspace.`);
+      if (!mayOwnStage(owner.role as Role))
+        throw new HttpError(
+          400,
+          ErrorCode.badRequest,
+          `ownerId: ${owner.name} is a ${owner.role} and cannot change the plan, so cannot own ${label(change.stage)}; choose a planner, a leader or an admin.`,
+        );
     }
     const current = new Map((await this.#repo.listStages(planId)).map((r) => [r.stage, r.due_date]));
     const due = new Map<Stage, string | null>(WORKING_STAGES.map((s) => [s, current.get(s) ?? null]));
@@ -143,7 +152,7 @@ export class CycleService {
     }
     await this.#repo.upsertStages(planId, changes);
     await this.#audit(userId, 'cycle.plan-stages', planId, {
-      stages: changes.map((c) => ({ stage: c.stage, owner: c.ownerId && members.get(c.ownerId), dueDate: c.dueDate })),
+      stages: changes.map((c) => ({ stage: c.stage, owner: c.ownerId && members.get(c.ownerId)?.name, dueDate: c.dueDate })),
     });
     return this.#view(plan);
   }
