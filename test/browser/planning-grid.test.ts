@@ -56,6 +56,11 @@ describe('the planning grid (Chromium)', () => {
     await viewer.locator('td[data-root=sales]').nth(8).click();
     await viewer.keyboard.type('5');
     expect(await viewer.locator(`${grid} input`).count()).toBe(0);
+    // The value view says what quantities are valued at, and the units view needs no such word.
+    await viewer.click('[data-testid=show-value]');
+    await expect.poll(() => viewer.locator('[data-testid=value-basis]').textContent()).toBe("at each SKU's price");
+    await viewer.click('[data-testid=show-units]');
+    await expect.poll(() => viewer.locator('[data-testid=value-basis]').count()).toBe(0);
 
     // 28 SKUs × 7 layers plus roll-ups, but only a screenful (plus overscan) is in the DOM.
     const rowCount = Number(await viewer.locator(grid).getAttribute('data-row-count'));
