@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { cellOf, serverAndBrowser, signInThroughPage } from '../support/browser.ts';
@@ -40,6 +41,13 @@ describe('set-up without a terminal, and context kept across sign-in (Chromium)'
     await expect
       .poll(() => leader.locator('[data-testid=new-plan-error]').textContent(), WAIT)
       .toContain('A plan named "S&OP Switzerland" exists in this workspace already');
+    // An empty plan offers a template for each catalog file, in columns its import reads.
+    await leader.check('[data-testid=from-empty]');
+    const [download] = await Promise.all([leader.waitForEvent('download'), leader.click('[data-testid=products-template]')]);
+    expect(download.suggestedFilename()).toBe('products-template.csv');
+    expect(readFileSync((await download.path())!, 'utf8').split('\n')[0]).toBe(
+      'SKU,Description,Family,Family name,UoM,Line,Hours per unit,Lead time days,Safety stock days',
+    );
     await leader.goto(`${env.base}/`);
     await expect.poll(() => leader.locator('[data-testid=plan-row]').count(), WAIT).toBe(2);
     await leader.context().close();

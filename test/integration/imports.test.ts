@@ -2,7 +2,13 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Y from 'yjs';
-import type { BaselineProductFit, BaselineStatus, ImportErrorBody, ImportResponse } from '@accord/protocol';
+import {
+  CATALOG_TEMPLATES,
+  type BaselineProductFit,
+  type BaselineStatus,
+  type ImportErrorBody,
+  type ImportResponse,
+} from '@accord/protocol';
 import { addMonths, cellKey, daysInMonth } from '@accord/plan-calc';
 import { findCell, getMeta, setCell } from '@accord/plan-model';
 import { REPO_ROOT, startServer, type ServerProcess } from '../support/server-process.ts';
@@ -312,6 +318,23 @@ describe('importing actuals and master data', () => {
     });
     const costs = await upload('finance', 'kind=costs&mode=commit', `sku,standard cost\nNEW-001,1.75`);
     expect(costs.body.changedCells).toBe(1);
+  });
+
+  it('imports the catalog templates a new plan offers as they are', async () => {
+    const resources = await upload('operations', 'kind=resources&mode=commit', CATALOG_TEMPLATES.resources.text);
+    expect(resources.status).toBe(200);
+    expect(resources.body).toMatchObject({ committed: true, createdEntities: 2 });
+    const products = await upload('operations', 'kind=products&mode=commit', CATALOG_TEMPLATES.products.text);
+    expect(products.status).toBe(200);
+    // Two products and their two families.
+    expect(products.body).toMatchObject({ committed: true, createdEntities: 4 });
+    await vi.waitFor(() =>
+      expect(watcher.doc.getMap<Y.Map<unknown>>('products').get('SOD-001')?.toJSON()).toMatchObject({
+        name: 'Lemon soda 0.33 L',
+        familyId: 'SODA',
+        resourceId: 'LINE-B',
+      }),
+    );
   });
 
   it('runs the baseline job after committed actuals while sync keeps working, and explains each fit', async () => {

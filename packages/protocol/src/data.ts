@@ -11,6 +11,24 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 /** The largest import file accepted: 20 MiB holds several hundred thousand CSV rows of actuals. */
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
+/**
+ * Example files for a plan's catalog, in columns the imports read, offered as downloads where a
+ * new plan asks for its lines and products (the last three product columns may be left out).
+ */
+export const CATALOG_TEMPLATES = {
+  resources: {
+    file: 'lines-template.csv',
+    text: 'Resource ID,Resource name\nLINE-A,Bottling line A\nLINE-B,Canning line B\n',
+  },
+  products: {
+    file: 'products-template.csv',
+    text:
+      'SKU,Description,Family,Family name,UoM,Line,Hours per unit,Lead time days,Safety stock days\n' +
+      'WAT-001,Still water 0.5 L,WATER,Waters,cases,LINE-A,0.002,14,10\n' +
+      'SOD-001,Lemon soda 0.33 L,SODA,Soft drinks,cases,LINE-B,0.0015,21,12\n',
+  },
+} as const;
+
 /** Query of POST /api/plans/:planId/imports; `mapping` is a JSON object `{ field: "column header" }`. */
 export const ImportQuery = z.object({
   kind: z.enum(IMPORT_KINDS, { error: `kind must be one of ${IMPORT_KINDS.join(', ')}` }),
