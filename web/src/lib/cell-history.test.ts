@@ -18,6 +18,10 @@ describe('cell history in planner words', () => {
     expect(howWords({ kind: 'merge' })).toBe('scenario merge');
     expect(howWords({})).toBe('edited');
     expect(valueWords({ oldValue: null, newValue: 1234.5 })).toBe('empty → 1,234.5');
+    // What an empty forecast or consensus followed.
+    expect(valueWords({ oldValue: null, newValue: 5176 }, 'sales')).toBe('statistical → 5,176');
+    expect(valueWords({ oldValue: 900, newValue: null }, 'consensus')).toBe('900 → demand');
+    expect(valueWords({ oldValue: null, newValue: 12 }, 'production')).toBe('empty → 12');
   });
 
   it('groups what one action changed: the same change when numbered, else one person and way within two seconds', () => {

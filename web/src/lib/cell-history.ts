@@ -40,9 +40,13 @@ export function howWords(change: Pick<RecordedChange, 'kind'>): string {
 
 const number = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
 
-/** old → new, with "empty" for a cell that had or has no value. */
-export function valueWords(change: Pick<RecordedChange, 'oldValue' | 'newValue'>): string {
-  const show = (value: number | null) => (value === null ? 'empty' : number.format(value));
+/**
+ * old → new. A cell without a value says what applied then: an empty sales forecast is the
+ * statistical forecast, an empty consensus the demand beneath it; any other empty cell is "empty".
+ */
+export function valueWords(change: Pick<RecordedChange, 'oldValue' | 'newValue'>, root?: string): string {
+  const none = root === 'sales' ? 'statistical' : root === 'consensus' ? 'demand' : 'empty';
+  const show = (value: number | null) => (value === null ? none : number.format(value));
   return `${show(change.oldValue)} → ${show(change.newValue)}`;
 }
 
