@@ -52,6 +52,8 @@ describe('the planning grid (Chromium)', () => {
     expect(await viewer.locator('td[data-root=sales]').count()).toBeGreaterThan(0);
     expect(await viewer.locator('td[data-editable=true]').count()).toBe(0);
     expect(await viewer.locator('td[aria-readonly=true]').count()).toBeGreaterThan(0);
+    // The header says what a role edits; a viewer edits nothing.
+    expect(await viewer.locator('[data-testid=plan-edits]').count()).toBe(0);
     // Typing on a read-only cell opens no editor.
     await viewer.locator('td[data-root=sales]').nth(8).click();
     await viewer.keyboard.type('5');
@@ -145,6 +147,7 @@ describe('the planning grid (Chromium)', () => {
   it('pastes an Excel range into the sales rows for everyone, recomputes, and undoes it as one step', async () => {
     const sales = await openPlanAs(env.browser, env.base, 'sales');
     const leader = await openPlanAs(env.browser, env.base, 'leader');
+    expect(await sales.locator('[data-testid=plan-edits]').textContent()).toBe('edits Sales forecast and Marketing uplift');
     // Only the sales rows, so consecutive grid rows are consecutive SKUs; the leader watches those
     // SKUs' sales, consensus and projected inventory (rows far below the viewport are not rendered).
     await showLayers(sales, ['sales']);

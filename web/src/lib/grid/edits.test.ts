@@ -4,7 +4,7 @@ import type { Role } from '@accord/protocol';
 import { cellContext, cellView } from './cells.ts';
 import { planEntries, planHolds, type EditTarget } from './edits.ts';
 import { applyEntry, parseEntry } from './entry.ts';
-import { whyReadOnly } from './explain.ts';
+import { editsWords, whyReadOnly } from './explain.ts';
 import { LAYER_IDS } from './layers.ts';
 import { buildColumns, buildRows, type ValueRow } from './layout.ts';
 
@@ -179,6 +179,17 @@ describe('planHolds', () => {
     const spread = planEntries(after.ctx, [{ target: after.target('f:F1:sales', '2027-01'), entry: { kind: 'set', value: 200 } }], 'typed');
     expect(spread).toMatchObject({ ok: true, edit: { changes: [{ key: 'P2|2027-01', value: 100 }] } });
     expect(planHolds(ctx, [target('p:P1:demand', '2027-01')], true, false)).toMatchObject({ ok: false });
+  });
+});
+
+describe('editsWords', () => {
+  it('says what each role changes in the grid, in the layers’ words', () => {
+    expect(editsWords('finance')).toBe('edits Price, Unit cost and Budget');
+    expect(editsWords('sales')).toBe('edits Sales forecast and Marketing uplift');
+    expect(editsWords('operations')).toBe('edits Production and line capacity');
+    expect(editsWords('leader')).toBe('edits Consensus');
+    expect(editsWords('viewer')).toBe('');
+    expect(editsWords('commenter')).toBe('');
   });
 });
 

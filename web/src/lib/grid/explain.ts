@@ -1,6 +1,7 @@
 import type { ValueRoot } from '@accord/plan-calc';
 import { ROOTS } from '@accord/plan-model';
 import { STAGE_SECTIONS, STAGES, WRITABLE_SECTIONS, canWrite, type Role, type Section, type Stage } from '@accord/protocol';
+import { LAYER_IDS, LAYERS } from './layers.ts';
 import type { Column, ValueRow } from './layout.ts';
 
 /** Stage names as planners say them. */
@@ -54,6 +55,19 @@ function list(names: string[]): string {
 function writers(section: Section): string {
   const roles = (Object.keys(WRITABLE_SECTIONS) as Role[]).filter((role) => role !== 'admin' && canWrite(role, section));
   return list(roles.map((role) => ROLE_NAMES[role]));
+}
+
+/**
+ * What a role changes in the grid, in its layers' words, for the plan header ("edits Price, Unit
+ * cost and Budget"): the input layers of the sections it writes (and line capacity for operations).
+ * Empty for a role that only reads or comments.
+ */
+export function editsWords(role: Role): string {
+  const layers = LAYER_IDS.map((id) => LAYERS[id])
+    .filter((layer) => layer.input && layer.input !== 'statistical' && canWrite(role, ROOTS[layer.input].section))
+    .map((layer) => layer.label);
+  if (canWrite(role, ROOTS.capacity.section)) layers.push('line capacity');
+  return layers.length === 0 ? '' : `edits ${list(layers)}`;
 }
 
 /** The stage whose end closed a section (the stage that owns it). */
