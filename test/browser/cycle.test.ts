@@ -141,16 +141,23 @@ describe('the monthly cycle in the browser (Chromium)', () => {
     );
     await expect.poll(() => leader.locator('td[data-editable=true]').count(), WAIT).toBe(0);
 
-    // The merge is refused, and the page says why.
+    // The merge page says why nothing can be merged before anyone tries, and the server refuses anyway.
     await leader.goto(`${env.base}/plans/${planId}/scenarios/${scenario.body.id}/merge`);
     await leader.waitForSelector('[data-testid=merge-table]', WAIT);
     await leader.check('[data-testid=merge-all]');
     await leader.fill('[data-testid=merge-decision-title]', 'Adopt the late shift');
-    await leader.click('[data-testid=merge-submit]');
     await expect
-      .poll(() => leader.locator('[data-testid=merge-error]').textContent(), WAIT)
-      .toContain('The consensus of this cycle is locked, so a scenario merge cannot change the live plan.');
+      .poll(() => leader.locator('[data-testid=merge-locked]').textContent(), WAIT)
+      .toContain('The consensus of this cycle is locked, so nothing can be merged into the live plan now.');
+    expect(await leader.locator('[data-testid=merge-submit]').isDisabled()).toBe(true);
     expect(await leader.locator('[data-testid=lock-notice]').count()).toBe(1);
+    const refused = await api<{ error: { message: string } }>(leaderSession.cookie, 'POST', `/scenarios/${scenario.body.id}/merge`, {
+      selection: { all: true },
+      resolutions: {},
+      decision: { title: 'Adopt the late shift', ownerId: leaderSession.me.user.id, dueDate: '2099-01-31' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('The consensus of this cycle is locked, so a scenario merge cannot change the live plan.');
 
     // Starting the next cycle opens the plan again.
     await leader.goto(`${env.base}/plans/${planId}/review`);

@@ -88,6 +88,8 @@ describe('scenarios: create, co-edit, compare and merge (Chromium)', () => {
     expect(await mergeRow.locator('[data-testid=merge-base]').textContent()).toMatch(/^[\d,]+\s*statistical$/);
     expect(await mergeRow.locator('[data-testid=merge-plan] [data-testid=compared-follows]').textContent()).toBe('statistical');
     expect(await leader.locator('[data-testid=merge-conflict]').count()).toBe(0);
+    // One change in the row: no row header above it (its own box selects it).
+    expect(await leader.locator('[data-testid=merge-row-select]').count()).toBe(0);
     await leader.check('[data-testid=merge-all]');
     await leader.fill('[data-testid=merge-decision-title]', 'Adopt the promotion scenario');
     await leader.fill('[data-testid=merge-decision-rationale]', 'Chosen in the executive meeting');
