@@ -184,6 +184,8 @@ describe('comments, decisions, snapshots and the monthly cycle', () => {
 
     const compare = await api<CompareResponse>('viewer', 'GET', `/plans/${planId}/compare?from=${locked.body.id}&to=live`);
     expect(compare.body.cells).toEqual([]);
+    // Value changes are in the plan's currency.
+    expect(compare.body.currency).toBe(getMeta((await open('viewer')).doc).currency);
     const versusBaseline = await api<CompareResponse>(
       'viewer',
       'GET',

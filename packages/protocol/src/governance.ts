@@ -161,6 +161,8 @@ export interface SectionTotals {
 export interface CompareResponse {
   from: string;
   to: string;
+  /** The newer version's currency (ISO 4217 code): value changes and budget changes are in it. */
+  currency: string;
   /** Totals per section, over every change (not only the page, not filtered). */
   sections: ({ section: string } & SectionTotals)[];
   /** Totals per family and layer over the filtered changes, biggest value impact first: the grouped view. */

@@ -270,6 +270,7 @@ export class SnapshotService {
     return {
       from,
       to,
+      currency: b.meta.currency,
       sections: [...sections].map(([section, totals]) => ({ section, ...totals })),
       groups: [...groups.values()].sort(byImpact),
       cells: matching.slice(offset, offset + limit),
