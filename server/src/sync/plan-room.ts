@@ -181,8 +181,10 @@ export class PlanRoom {
       fanout?.subscribe(documentId, {
         message: (message) => this.#onFanout(message),
         // Updates stored by others between loading and listening were not sent here.
-        listening: () =>
-          void this.catchUpFromStore().catch((e: unknown) => this.#log.error({ err: e, documentId }, 'catching up from the store failed')),
+        listening: () => {
+          if (this.#closed) return;
+          this.catchUpFromStore().catch((e: unknown) => this.#log.error({ err: e, documentId }, 'catching up from the store failed'));
+        },
       }) ?? (() => undefined);
   }
 
